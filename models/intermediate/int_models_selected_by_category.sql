@@ -1,0 +1,41 @@
+-- Step 4: each scored model's size category and rank in it (rarity_score descending, then
+-- the newer release, then the smaller model_id); the top_n of each category are selected by
+-- rarity, and every baseline is selected too. A model in no category is never ranked.
+with
+
+scored_models as (
+    select * from {{ ref('int_models_scored') }}
+),
+
+size_categories as (
+    select * from {{ ref('stg_size_categories') }}
+),
+
+ranked as (
+    select
+        scored_models.*,
+        size_categories.size_category,
+        case
+            when size_categories.size_category is not null
+                then row_number() over (
+                    partition by size_categories.size_category
+                    order by scored_models.rarity_score desc, scored_models.release_date desc, scored_models.model_id asc
+                )
+        end as rank_in_category
+    from scored_models
+    left join size_categories
+        on scored_models.size_b between size_categories.min_size_b and size_categories.max_size_b
+),
+
+final as (
+    select
+        *,
+        case
+            when rank_in_category <= {{ setting('top_n') }} and is_baseline then 'rarity+baseline'
+            when rank_in_category <= {{ setting('top_n') }} then 'rarity'
+            when is_baseline then 'baseline'
+        end as selection_reason
+    from ranked
+)
+
+select * from final
