@@ -17,6 +17,8 @@
     {%- if path is none -%}
         {%- set source_sql = 'select * from ' ~ ref('catalog') -%}
         {%- set described = 'the catalog seed' -%}
+        {#- Compiling before the seed is loaded (sqlfluff, dbt compile): assume every column. -#}
+        {%- set introspect = execute and load_relation(ref('catalog')) is not none -%}
     {%- else -%}
         {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
         {%- if (path | lower).endswith('.parquet') -%}
@@ -25,10 +27,11 @@
             {%- set source_sql = 'select * from read_csv(' ~ quoted ~ ', header = true, all_varchar = true)' -%}
         {%- endif -%}
         {%- set described = 'catalog_path ' ~ path -%}
+        {%- set introspect = execute -%}
     {%- endif -%}
 
     {%- set present = [] -%}
-    {%- if execute -%}
+    {%- if introspect -%}
         {%- for row in run_query('describe ' ~ source_sql) -%}
             {%- do present.append(row[0] | lower) -%}
         {%- endfor -%}
@@ -46,7 +49,7 @@
     select
         row_number() over () as source_row,
         {%- for column in catalog_columns() %}
-            {%- if column in present or not execute %}
+            {%- if column in present or not introspect %}
         nullif(trim(cast("{{ column }}" as varchar)), '') as {{ column }}
             {%- else %}
         cast(null as varchar) as {{ column }}

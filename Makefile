@@ -1,0 +1,32 @@
+# One machine, no server: everything runs from the project's .venv.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     ?= archrarity.duckdb
+VARS   ?=
+
+.PHONY: build test lint docs bench clean
+
+# Set-up: the venv with the pinned dependencies and this project's package (editable).
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# The main job: dbt build into a scratch file, publish $(DB) only if every model and test passed.
+build: $(VENV)/.installed
+	$(BIN)/archrarity build --db '$(DB)' --vars '$(VARS)'
+
+# Every check: lint, dbt parse (deprecations are errors), dbt build on a throwaway in-memory
+# target with all data and unit tests, pytest.
+test: $(VENV)/.installed
+	rm -f target/run_results.json target/pytest-junit.xml
+	$(BIN)/sqlfluff lint --processes 2
+	$(BIN)/ruff check src tests/python
+	$(BIN)/dbt parse --profiles-dir . --target test --warn-error-options '{"error": ["Deprecations"]}'
+	$(BIN)/dbt build --profiles-dir . --target test
+	$(BIN)/pytest -n 2 --junitxml=target/pytest-junit.xml
+
+clean:
+	rm -rf $(VENV) target logs reports

@@ -1,0 +1,80 @@
+"""The `archrarity` command: build and publish the scores, add a model from its config.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+from archrarity import DEFAULT_DB, PROJECT_DIR
+from archrarity.publish import build_and_publish
+
+
+def _parse_vars(text: str) -> dict:
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"--vars must be a JSON object, e.g. '{{\"top_n\": 3}}': {error}") from None
+    if not isinstance(value, dict):
+        raise SystemExit(f"--vars must be a JSON object, e.g. '{{\"top_n\": 3}}', not {text!r}")
+    return value
+
+
+def print_selection(db_path: Path) -> None:
+    """Print the selected models per size category, from the published file (read-only)."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        rows = connection.sql(
+            """
+            select size_category, rank_in_category, model_id, round(rarity_score, 4), selection_reason
+            from model_selection
+            order by size_category, rank_in_category
+            """
+        ).fetchall()
+    current = None
+    for category, rank, model_id, score, reason in rows:
+        if category != current:
+            print(f"\n{category}:")
+            current = category
+        print(f"  {rank:>4}. {model_id:<40} {score:>8}  {reason}")
+
+
+def command_build(args: argparse.Namespace) -> int:
+    db_path = Path(args.db).expanduser().resolve()
+    dbt_vars = _parse_vars(args.vars)
+    result = build_and_publish(db_path, dbt_vars)
+    if not result.ok:
+        print(f"\nBuild failed: {db_path} was not changed.", file=sys.stderr)
+        return 1
+    print(f"\nPublished {db_path}")
+    print_selection(db_path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="archrarity", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="dbt build into a scratch file, publish it if everything passed")
+    build.add_argument(
+        "--db",
+        default=os.environ.get("ARCHRARITY_DB") or str(DEFAULT_DB),
+        help=f"database file to publish (default: {DEFAULT_DB.relative_to(PROJECT_DIR)} in the project)",
+    )
+    build.add_argument("--vars", default="", help="dbt vars as a JSON object, e.g. '{\"top_n\": 3}'")
+    build.set_defaults(handler=command_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Build into a scratch database and publish it only when every model and test passed.
+
+`dbt build` replaces each table before that table's tests run, and any process holding the
+database file (even read-only) blocks a writer. So dbt never writes the published file: it
+builds a scratch file beside it, and only a fully passing build is moved over the published
+one with an atomic rename. Readers holding the old file keep reading it; new readers get the
+new one; a failed build leaves the published file byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from archrarity import PROJECT_DIR
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    ok: bool
+    db_path: Path
+    scratch_path: Path
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's .venv), else the one on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def run_dbt(
+    args: list[str],
+    db_path: Path | str,
+    project_dir: Path = PROJECT_DIR,
+    target_path: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run one dbt command against the database file `db_path`, in its own process.
+
+    A separate process guarantees DuckDB has closed (and checkpointed) the file when it ends.
+    Output goes straight to the terminal.
+    """
+    env = dict(os.environ, ARCHRARITY_DB_PATH=str(db_path))
+    command = [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    if target_path is not None:
+        command += ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
+    return subprocess.run(command, env=env, cwd=project_dir, text=True, check=False)
+
+
+def _remove(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        candidate.unlink(missing_ok=True)
+
+
+def build_and_publish(
+    db_path: Path,
+    dbt_vars: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
+    target_path: Path | None = None,
+    before_publish=None,
+) -> BuildResult:
+    """`dbt build` into a scratch file beside `db_path`; on success rename it over `db_path`.
+
+    `before_publish(scratch_path)` runs after dbt succeeded and before the rename (the report
+    is written there, from the scratch file); if it raises, nothing is published.
+    """
+    db_path = Path(db_path).resolve()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
+    _remove(scratch)
+    args = ["build"]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    try:
+        completed = run_dbt(args, scratch, project_dir=project_dir, target_path=target_path)
+        if completed.returncode != 0:
+            return BuildResult(ok=False, db_path=db_path, scratch_path=scratch)
+        if scratch.with_name(scratch.name + ".wal").exists():
+            raise RuntimeError(f"{scratch} still has a write-ahead log after dbt ended; not publishing")
+        if before_publish is not None:
+            before_publish(scratch)
+        # A write-ahead log beside the published file belongs to the old file (a crashed
+        # writer); DuckDB would replay it into the new one.
+        db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
+        os.replace(scratch, db_path)  # atomic on one filesystem: readers see old or new, whole
+        return BuildResult(ok=True, db_path=db_path, scratch_path=scratch)
+    finally:
+        _remove(scratch)
