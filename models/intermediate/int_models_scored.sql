@@ -25,11 +25,10 @@ context_weights as (
 weights_by_model as (
     select
         features.model_id,
-        any_value(features.value) filter (where features.feature = 'attention') as attention_feature,
         {%- for feature in ['attention', 'activation', 'norm', 'ffn'] %}
-        any_value(feature_weights.weight) filter (where features.feature = '{{ feature }}')
-            as weight_{{ feature }}{{ ',' if not loop.last }}
+        any_value(feature_weights.weight) filter (where features.feature = '{{ feature }}') as weight_{{ feature }},
         {%- endfor %}
+        any_value(features.value) filter (where features.feature = 'attention') as attention_feature
     from features
     inner join feature_weights
         on

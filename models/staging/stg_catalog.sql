@@ -16,6 +16,16 @@ labels as (
     select * from {{ ref('stg_vocabulary') }}
 ),
 
+-- each feature's canonical values, listed in the message for an unknown label
+accepted as (
+    select
+        any_value(accepted_values) filter (where feature = 'attention') as attention_accepted,
+        any_value(accepted_values) filter (where feature = 'ffn') as ffn_accepted,
+        any_value(accepted_values) filter (where feature = 'activation') as activation_accepted,
+        any_value(accepted_values) filter (where feature = 'norm') as norm_accepted
+    from labels
+),
+
 typed as (
     select
         raw_catalog.*,
@@ -34,19 +44,19 @@ typed as (
         {{ feature }}_label.value as {{ feature }}_value,
         coalesce(
             {{ feature }}_label.hint,
-            'is not in the vocabulary (accepted: '
-            || (select any_value(accepted_values) from labels where feature = '{{ feature }}')
+            'is not in the vocabulary (accepted: ' || accepted.{{ feature }}_accepted
             || '; extend seeds/vocabulary.csv or seeds/vocabulary_aliases.csv)'
         ) as {{ feature }}_problem,
         {%- endfor %}
         count(*) over (partition by raw_catalog.model_id) as model_id_count
     from raw_catalog
-    {%- for feature in label_features %}
+    cross join accepted
+    {% for feature in label_features -%}
     left join labels as {{ feature }}_label
         on
             {{ feature }}_label.feature = '{{ feature }}'
-            and {{ feature }}_label.label_key = lower(raw_catalog.{{ feature }})
-    {%- endfor %}
+            and lower(raw_catalog.{{ feature }}) = {{ feature }}_label.label_key
+    {% endfor -%}
 ),
 
 row_problems as (
@@ -56,7 +66,7 @@ row_problems as (
             case
                 when model_id is null then {{ catalog_problem('model_id', "'is required'") }}
                 when not regexp_full_match(model_id, '[a-z0-9][a-z0-9._-]*')
-                    then {{ catalog_problem('model_id', "'does not match [a-z0-9][a-z0-9._-]* (lower-case letters, digits, . _ -)'") }}
+                    then {{ catalog_problem('model_id', "'does not match [a-z0-9][a-z0-9._-]* (lower case, digits, . _ -)'") }}
             end,
             case when model_name is null then {{ catalog_problem('model_name', "'is required'") }} end,
             case when family is null then {{ catalog_problem('family', "'is required'") }} end,
@@ -129,7 +139,7 @@ problems as (
         select * from duplicate_ids
         union all
         select * from no_rows
-    )
+    ) as all_problems
 ),
 
 final as (

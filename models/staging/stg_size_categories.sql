@@ -19,8 +19,8 @@ problems as (
         select
             'size category ' || coalesce('''' || size_category || '''', '(unnamed)')
             || ' needs min_size_b <= max_size_b, both >= 0 (has '
-            || coalesce(min_size_b::varchar, 'empty') || '..' || coalesce(max_size_b::varchar, 'empty') || ')'
-            as problem
+            || coalesce(cast(min_size_b as varchar), 'empty') || '..'
+            || coalesce(cast(max_size_b as varchar), 'empty') || ')' as problem
         from categories
         where
             size_category is null
@@ -37,8 +37,8 @@ problems as (
             on
                 lower_category.size_category < upper_category.size_category
                 and lower_category.min_size_b <= upper_category.max_size_b
-                and upper_category.min_size_b <= lower_category.max_size_b
-    )
+                and lower_category.max_size_b >= upper_category.min_size_b
+    ) as all_problems
 ),
 
 final as (
