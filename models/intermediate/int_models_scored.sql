@@ -5,11 +5,6 @@
 
 with
 
-scored_models as (
-    select * from {{ ref('int_catalog_versions_compared') }}
-    where is_scored
-),
-
 features as (
     select * from {{ ref('int_scored_features_unpivoted') }}
 ),
@@ -39,7 +34,7 @@ weights_by_model as (
 
 scored as (
     select
-        scored_models.*,
+        weights_by_model.model_id,
         weights_by_model.attention_feature,
         {%- for feature in ['attention', 'activation', 'norm', 'ffn'] %}
         weights_by_model.weight_{{ feature }},
@@ -51,11 +46,9 @@ scored as (
             {%- endfor %}
             context_weights.weight_context
         ) / {{ features | length + 1 }} as rarity_score
-    from scored_models
-    inner join weights_by_model
-        on scored_models.model_id = weights_by_model.model_id
+    from weights_by_model
     inner join context_weights
-        on scored_models.model_id = context_weights.model_id
+        on weights_by_model.model_id = context_weights.model_id
 ),
 
 final as (

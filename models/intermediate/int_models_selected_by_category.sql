@@ -3,8 +3,22 @@
 -- rarity, and every baseline is selected too. A model in no category is never ranked.
 with
 
-scored_models as (
+catalog_models as (
+    select * from {{ ref('int_catalog_versions_compared') }}
+    where is_scored
+),
+
+scores as (
     select * from {{ ref('int_models_scored') }}
+),
+
+scored_models as (
+    select
+        catalog_models.*,
+        scores.* exclude (model_id)
+    from catalog_models
+    inner join scores
+        on catalog_models.model_id = scores.model_id
 ),
 
 size_categories as (
