@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from archrarity import DEFAULT_DB, PROJECT_DIR
+from archrarity.add_model import add_parser as add_add_model_parser
 from archrarity.publish import build_and_publish
 
 
@@ -47,7 +48,7 @@ def print_selection(db_path: Path) -> None:
 def command_build(args: argparse.Namespace) -> int:
     db_path = Path(args.db).expanduser().resolve()
     dbt_vars = _parse_vars(args.vars)
-    result = build_and_publish(db_path, dbt_vars)
+    result = build_and_publish(db_path, dbt_vars, project_dir=Path(args.project_dir).resolve())
     if not result.ok:
         print(f"\nBuild failed: {db_path} was not changed.", file=sys.stderr)
         return 1
@@ -67,7 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"database file to publish (default: {DEFAULT_DB.relative_to(PROJECT_DIR)} in the project)",
     )
     build.add_argument("--vars", default="", help="dbt vars as a JSON object, e.g. '{\"top_n\": 3}'")
+    build.add_argument("--project-dir", default=str(PROJECT_DIR), help="the dbt project (default: this one)")
     build.set_defaults(handler=command_build)
+
+    add_add_model_parser(commands)
     return parser
 
 
