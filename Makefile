@@ -28,5 +28,13 @@ test: $(VENV)/.installed
 	$(BIN)/dbt build --profiles-dir . --target test
 	$(BIN)/pytest -n 2 --junitxml=target/pytest-junit.xml
 
+# The dbt docs site (lineage graph, every column described), generated on a copy of the
+# published file so a BI tool holding it is never disturbed.
+docs: $(VENV)/.installed
+	test -f '$(DB)' || $(MAKE) build
+	mkdir -p target && cp '$(DB)' target/docs.duckdb
+	ARCHRARITY_DB_PATH=target/docs.duckdb $(BIN)/dbt docs generate --profiles-dir .
+	$(BIN)/dbt docs serve --profiles-dir . --port 8080
+
 clean:
 	rm -rf $(VENV) target logs reports

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import PROJECT_DIR, WORKED_EXAMPLE, read_catalog, run_build, sha256, write_catalog
 
 # Row 1 of the worked example is deepseek-r1-8b; each case breaks one cell of one row.
