@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from archrarity import DEFAULT_DB, PROJECT_DIR
 from archrarity.add_model import add_parser as add_add_model_parser
 from archrarity.publish import build_and_publish
+from archrarity.report import write_reports
 
 
 def _parse_vars(text: str) -> dict:
@@ -45,14 +47,30 @@ def print_selection(db_path: Path) -> None:
         print(f"  {rank:>4}. {model_id:<40} {score:>8}  {reason}")
 
 
+def settings_in_force(project_dir: Path, dbt_vars: dict) -> dict[str, object]:
+    """The method's settings this build uses: dbt_project.yml's defaults, overridden by --vars."""
+    defaults = yaml.safe_load((project_dir / "dbt_project.yml").read_text())["vars"]
+    return {**defaults, **dbt_vars}
+
+
 def command_build(args: argparse.Namespace) -> int:
     db_path = Path(args.db).expanduser().resolve()
+    reports_dir = Path(args.reports).expanduser().resolve()
+    project_dir = Path(args.project_dir).resolve()
     dbt_vars = _parse_vars(args.vars)
-    result = build_and_publish(db_path, dbt_vars, project_dir=Path(args.project_dir).resolve())
-    if not result.ok:
+    settings = settings_in_force(project_dir, dbt_vars)
+    published = build_and_publish(
+        db_path,
+        dbt_vars,
+        project_dir=project_dir,
+        # the report is drawn from the scratch file: a failing report publishes nothing
+        before_publish=lambda scratch: write_reports(scratch, reports_dir, settings),
+    )
+    if not published:
         print(f"\nBuild failed: {db_path} was not changed.", file=sys.stderr)
         return 1
     print(f"\nPublished {db_path}")
+    print(f"Reports in {reports_dir}: rarity_scores.png, selection.md, the output tables as Parquet")
     print_selection(db_path)
     return 0
 
@@ -69,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--vars", default="", help="dbt vars as a JSON object, e.g. '{\"top_n\": 3}'")
     build.add_argument("--project-dir", default=str(PROJECT_DIR), help="the dbt project (default: this one)")
+    build.add_argument(
+        "--reports",
+        default=str(PROJECT_DIR / "reports"),
+        help="folder for the chart, selection.md and Parquet files (default: reports/ in the project)",
+    )
     build.set_defaults(handler=command_build)
 
     add_add_model_parser(commands)

@@ -14,17 +14,10 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from archrarity import PROJECT_DIR
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    ok: bool
-    db_path: Path
-    scratch_path: Path
 
 
 def dbt_executable() -> str:
@@ -37,7 +30,6 @@ def run_dbt(
     args: list[str],
     db_path: Path | str,
     project_dir: Path = PROJECT_DIR,
-    target_path: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run one dbt command against the database file `db_path`, in its own process.
 
@@ -46,8 +38,6 @@ def run_dbt(
     """
     env = dict(os.environ, ARCHRARITY_DB_PATH=str(db_path))
     command = [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
-    if target_path is not None:
-        command += ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
     return subprocess.run(command, env=env, cwd=project_dir, text=True, check=False)
 
 
@@ -60,13 +50,13 @@ def build_and_publish(
     db_path: Path,
     dbt_vars: dict | None = None,
     project_dir: Path = PROJECT_DIR,
-    target_path: Path | None = None,
-    before_publish=None,
-) -> BuildResult:
+    before_publish: Callable[[Path], object] | None = None,
+) -> bool:
     """`dbt build` into a scratch file beside `db_path`; on success rename it over `db_path`.
 
     `before_publish(scratch_path)` runs after dbt succeeded and before the rename (the report
-    is written there, from the scratch file); if it raises, nothing is published.
+    is written there, from the scratch file); if it fails, nothing is published.
+    Returns whether `db_path` was replaced.
     """
     db_path = Path(db_path).resolve()
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,17 +66,22 @@ def build_and_publish(
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     try:
-        completed = run_dbt(args, scratch, project_dir=project_dir, target_path=target_path)
+        completed = run_dbt(args, scratch, project_dir=project_dir)
         if completed.returncode != 0:
-            return BuildResult(ok=False, db_path=db_path, scratch_path=scratch)
+            return False
         if scratch.with_name(scratch.name + ".wal").exists():
-            raise RuntimeError(f"{scratch} still has a write-ahead log after dbt ended; not publishing")
+            print(f"{scratch} still has a write-ahead log after dbt ended: not publishing", file=sys.stderr)
+            return False
         if before_publish is not None:
-            before_publish(scratch)
+            try:
+                before_publish(scratch)
+            except Exception as error:
+                print(f"Writing the reports failed: {error!r}", file=sys.stderr)
+                return False
         # A write-ahead log beside the published file belongs to the old file (a crashed
         # writer); DuckDB would replay it into the new one.
         db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
         os.replace(scratch, db_path)  # atomic on one filesystem: readers see old or new, whole
-        return BuildResult(ok=True, db_path=db_path, scratch_path=scratch)
+        return True
     finally:
         _remove(scratch)

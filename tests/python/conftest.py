@@ -34,10 +34,11 @@ def run_build(
     dbt_vars: dict | None = None,
     project_dir: Path = PROJECT_DIR,
 ) -> Build:
-    """`archrarity build` as `make build` runs it, with dbt's target/ and logs/ under `work`
-    so parallel tests never share them."""
+    """`archrarity build` as `make build` runs it, with dbt's target/ and logs/ and the reports
+    under `work`, so parallel tests never share them."""
     env = dict(os.environ, DBT_TARGET_PATH=str(work / "target"), DBT_LOG_PATH=str(work / "logs"))
     command = [ARCHRARITY, "build", "--db", str(db), "--project-dir", str(project_dir)]
+    command += ["--reports", str(work / "reports")]
     if dbt_vars is not None:
         command += ["--vars", json.dumps(dbt_vars)]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
