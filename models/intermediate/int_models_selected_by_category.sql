@@ -15,7 +15,14 @@ scores as (
 scored_models as (
     select
         catalog_models.*,
-        scores.* exclude (model_id)
+        scores.attention_feature,
+        scores.weight_attention,
+        scores.weight_activation,
+        scores.weight_norm,
+        scores.weight_ffn,
+        scores.weight_context,
+        scores.rarity_score,
+        scores.rarity_tier
     from catalog_models
     inner join scores
         on catalog_models.model_id = scores.model_id
