@@ -28,6 +28,11 @@ test: $(VENV)/.installed
 	$(BIN)/dbt build --profiles-dir . --target test
 	$(BIN)/pytest -n 2 --junitxml=target/pytest-junit.xml
 
+# Benchmark the models on synthetic hub-sized catalogs (bench/README.md); not part of `make test`.
+BENCH_ARGS ?=
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 # The dbt docs site (lineage graph, every column described), generated on a copy of the
 # published file so a BI tool holding it is never disturbed.
 docs: $(VENV)/.installed

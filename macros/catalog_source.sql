@@ -14,6 +14,7 @@
     optional column the file lacks comes out null, a missing required column stops the build. -#}
 {% macro select_raw_catalog() %}
     {%- set path = setting('catalog_path') -%}
+    {%- set row_number_sql = 'row_number() over ()' -%}
     {%- if path is none -%}
         {%- set source_sql = 'select * from ' ~ ref('catalog') -%}
         {%- set described = 'the catalog seed' -%}
@@ -22,7 +23,10 @@
     {%- else -%}
         {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
         {%- if (path | lower).endswith('.parquet') -%}
-            {%- set source_sql = 'select * from read_parquet(' ~ quoted ~ ')' -%}
+            {#- the reader numbers the rows itself, in parallel; row_number() over () would
+                serialise the scan -#}
+            {%- set source_sql = 'select * from read_parquet(' ~ quoted ~ ', file_row_number = true)' -%}
+            {%- set row_number_sql = 'file_row_number + 1' -%}
         {%- else -%}
             {%- set source_sql = 'select * from read_csv(' ~ quoted ~ ', header = true, all_varchar = true)' -%}
         {%- endif -%}
@@ -47,7 +51,7 @@
     {%- endif -%}
 
     select
-        row_number() over () as source_row,
+        {{ row_number_sql }} as source_row,
         {%- for column in catalog_columns() %}
             {%- if column in present or not introspect %}
         nullif(trim(cast("{{ column }}" as varchar)), '') as {{ column }}

@@ -1,7 +1,8 @@
 -- Step 1, latest-version filter: within each (family, size_b) only the newest version is
 -- scored; the others name the model that superseded them. Baselines are exempt: a superseded
 -- baseline stays scored, and the post-hook warns about it.
-{{ config(post_hook="{{ warn_superseded_baselines() }}") }}
+-- A table: every later step reads it, and as a view each of them would redo the window.
+{{ config(materialized='table', post_hook="{{ warn_superseded_baselines() }}") }}
 
 with
 
@@ -13,9 +14,13 @@ baselines as (
     select * from {{ ref('stg_baselines') }}
 ),
 
+-- The window sorts the keys alone; the catalog's other columns are joined back afterwards
+-- (a window carries every column it is given through its sort).
 keyed as (
     select
-        *,
+        model_id,
+        size_b,
+        release_date,
         -- family grouped case-insensitively
         lower(family) as family_key,
         -- version compared segment by segment as integers; trailing .0 segments dropped so 3 = 3.0
@@ -28,26 +33,29 @@ keyed as (
 
 compared as (
     select
-        keyed.*,
-        baselines.model_id is not null as is_baseline,
-        first_value(keyed.model_id) over newest_first as latest_model_id,
+        model_id,
+        first_value(model_id) over newest_first as latest_model_id,
         row_number() over newest_first = 1 as is_latest
     from keyed
-    left join baselines
-        on keyed.model_id = baselines.model_id
     window newest_first as (
-        partition by keyed.family_key, keyed.size_b
+        partition by family_key, size_b
         -- the higher version, then the newer release, then the smaller model_id
-        order by keyed.version_key desc, keyed.release_date desc, keyed.model_id asc
+        order by version_key desc, release_date desc, model_id asc
     )
 ),
 
 final as (
     select
-        * exclude (latest_model_id, family_key, version_key),
-        case when not is_latest then latest_model_id end as superseded_by,
-        is_latest or is_baseline as is_scored
-    from compared
+        catalog.*,
+        baselines.model_id is not null as is_baseline,
+        compared.is_latest,
+        case when not compared.is_latest then compared.latest_model_id end as superseded_by,
+        compared.is_latest or baselines.model_id is not null as is_scored
+    from catalog
+    inner join compared
+        on catalog.model_id = compared.model_id
+    left join baselines
+        on catalog.model_id = baselines.model_id
 )
 
 select * from final

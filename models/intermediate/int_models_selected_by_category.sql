@@ -1,6 +1,8 @@
 -- Step 4: each scored model's size category and rank in it (rarity_score descending, then
 -- the newer release, then the smaller model_id); the top_n of each category are selected by
 -- rarity, and every baseline is selected too. A model in no category is never ranked.
+-- A table: rarity_scores, model_selection and selection_coverage all read it.
+{{ config(materialized='table') }}
 with
 
 catalog_models as (
@@ -32,9 +34,11 @@ size_categories as (
     select * from {{ ref('stg_size_categories') }}
 ),
 
-ranked as (
+-- the rank is computed on the sort keys alone, then joined back: a window over every catalog
+-- column would carry them all through its sort
+ranks as (
     select
-        scored_models.*,
+        scored_models.model_id,
         size_categories.size_category,
         case
             when size_categories.size_category is not null
@@ -46,6 +50,16 @@ ranked as (
     from scored_models
     left join size_categories
         on scored_models.size_b between size_categories.min_size_b and size_categories.max_size_b
+),
+
+ranked as (
+    select
+        scored_models.*,
+        ranks.size_category,
+        ranks.rank_in_category
+    from scored_models
+    inner join ranks
+        on scored_models.model_id = ranks.model_id
 ),
 
 final as (

@@ -26,14 +26,12 @@ accepted as (
     from labels
 ),
 
-typed as (
+-- not materialized: inlined into the check and into the output, each of which reads only the
+-- columns it needs; materialising every raw and parsed column of every row costs more
+typed as not materialized (
     select
         raw_catalog.*,
         {{ positive_number('raw_catalog.size_b') }} as size_b_value,
-        case
-            when regexp_matches(raw_catalog.release_date, '^\d{4}-\d{2}-\d{2}')
-                then try_cast(raw_catalog.release_date as date)
-        end as release_date_value,
         {{ positive_number('raw_catalog.context_window', whole=true) }} as context_window_value,
         {{ positive_number('raw_catalog.total_params_b') }} as total_params_b_value,
         {{ positive_number('raw_catalog.active_params_b') }} as active_params_b_value,
@@ -48,7 +46,10 @@ typed as (
             || '; extend seeds/vocabulary.csv or seeds/vocabulary_aliases.csv)'
         ) as {{ feature }}_problem,
         {%- endfor %}
-        count(*) over (partition by raw_catalog.model_id) as model_id_count
+        case
+            when regexp_matches(raw_catalog.release_date, '^\d{4}-\d{2}-\d{2}')
+                then try_cast(raw_catalog.release_date as date)
+        end as release_date_value
     from raw_catalog
     cross join accepted
     {% for feature in label_features -%}
@@ -112,14 +113,25 @@ row_problems as (
     from typed
 ),
 
+-- the repeated ids, found with a plain count: building the message below for every (unique)
+-- id would aggregate the text of every row
+repeated_ids as (
+    select model_id
+    from raw_catalog
+    group by model_id
+    having count(*) > 1
+),
+
 duplicate_ids as (
     select
-        min(source_row) as source_row,
-        'model_id ''' || model_id || ''' appears on ' || count(*) || ' rows (rows '
-        || string_agg(source_row::varchar, ', ' order by source_row) || '): model_id must be unique' as problem
-    from typed
-    where model_id_count > 1
-    group by model_id
+        min(raw_catalog.source_row) as source_row,
+        'model_id ''' || raw_catalog.model_id || ''' appears on ' || count(*) || ' rows (rows '
+        || string_agg(raw_catalog.source_row::varchar, ', ' order by raw_catalog.source_row)
+        || '): model_id must be unique' as problem
+    from raw_catalog
+    inner join repeated_ids
+        on raw_catalog.model_id = repeated_ids.model_id
+    group by raw_catalog.model_id
 ),
 
 no_rows as (

@@ -9,6 +9,7 @@ new one; a failed build leaves the published file byte for byte as it was.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -60,28 +61,46 @@ def build_and_publish(
     """
     db_path = Path(db_path).resolve()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
-    _remove(scratch)
+    # A fixed scratch name keeps dbt's profile (its path comes from ARCHRARITY_DB_PATH) the
+    # same from run to run, so dbt can parse partially; the lock keeps two builds of the same
+    # file from sharing it.
+    scratch = db_path.with_name(f"{db_path.name}.building")
+    with db_path.with_name(f"{db_path.name}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"Another build is publishing {db_path}; try again when it is done.", file=sys.stderr)
+            return False
+        _remove(scratch)
+        try:
+            return _build_then_publish(scratch, db_path, dbt_vars, project_dir, before_publish)
+        finally:
+            _remove(scratch)
+
+
+def _build_then_publish(
+    scratch: Path,
+    db_path: Path,
+    dbt_vars: dict | None,
+    project_dir: Path,
+    before_publish: Callable[[Path], object] | None,
+) -> bool:
     args = ["build"]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    try:
-        completed = run_dbt(args, scratch, project_dir=project_dir)
-        if completed.returncode != 0:
+    if run_dbt(args, scratch, project_dir=project_dir).returncode != 0:
+        return False
+    if scratch.with_name(scratch.name + ".wal").exists():
+        print(f"{scratch} still has a write-ahead log after dbt ended: not publishing", file=sys.stderr)
+        return False
+    if before_publish is not None:
+        try:
+            before_publish(scratch)
+        except Exception as error:
+            print(f"Writing the reports failed: {error!r}", file=sys.stderr)
             return False
-        if scratch.with_name(scratch.name + ".wal").exists():
-            print(f"{scratch} still has a write-ahead log after dbt ended: not publishing", file=sys.stderr)
-            return False
-        if before_publish is not None:
-            try:
-                before_publish(scratch)
-            except Exception as error:
-                print(f"Writing the reports failed: {error!r}", file=sys.stderr)
-                return False
-        # A write-ahead log beside the published file belongs to the old file (a crashed
-        # writer); DuckDB would replay it into the new one.
-        db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
-        os.replace(scratch, db_path)  # atomic on one filesystem: readers see old or new, whole
-        return True
-    finally:
-        _remove(scratch)
+    # A write-ahead log beside the published file belongs to the old file (a crashed writer);
+    # DuckDB would replay it into the new one.
+    db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
+    os.replace(scratch, db_path)  # atomic on one filesystem: readers see the old or the new, whole
+    return True
