@@ -64,7 +64,8 @@ def test_bad_catalog_cell_stops_the_build(column, value, words, published_copy, 
     catalog = write_catalog(tmp_path / "catalog.csv", rows)
     checksum = sha256(published_copy)
     build = run_build(published_copy, tmp_path, {"catalog_path": str(catalog), "baselines": []})
-    assert_refused(build, published_copy, checksum, [*words, "row 1" if column != "model_id" else ""])
+    row_words = [] if column == "model_id" else ["row 1 (model_id 'deepseek-r1-8b')"]
+    assert_refused(build, published_copy, checksum, [*words, *row_words])
 
 
 @pytest.mark.parametrize(("dbt_vars", "words"), SETTING_CASES, ids=[str(v) for v, _ in SETTING_CASES])
