@@ -1,4 +1,4 @@
-{#- Post-hook of int_catalog_versions_compared: a baseline that a newer version superseded is
+{#- Post-hook of int_models_to_score: a baseline that a newer version superseded is
     kept (the user asked for it by name), and the build says so, naming the successor. -#}
 {% macro warn_superseded_baselines() %}
     {%- if execute -%}

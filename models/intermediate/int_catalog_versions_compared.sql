@@ -1,12 +1,12 @@
 -- Step 1, latest-version filter: within each (family, size_b) only the newest version is
 -- scored; the others name the model that superseded them. Baselines are exempt: a superseded
--- baseline stays scored, and the post-hook warns about it.
--- A table: every later step reads it, and as a view each of them would redo the window.
-{{ config(materialized='table', post_hook="{{ warn_superseded_baselines() }}") }}
+-- baseline stays scored (int_models_to_score warns about it).
 
 with
 
-catalog as (
+-- not materialized: read twice, narrow for the sort and whole for the output; materialised,
+-- every column of every row would be held in memory
+catalog as not materialized (
     select * from {{ ref('stg_catalog') }}
 ),
 

@@ -3,8 +3,7 @@
 with
 
 scored_models as (
-    select * from {{ ref('int_catalog_versions_compared') }}
-    where is_scored
+    select * from {{ ref('int_models_to_score') }}
 ),
 
 attention_weights as (

@@ -1,13 +1,10 @@
 -- Step 4: each scored model's size category and rank in it (rarity_score descending, then
 -- the newer release, then the smaller model_id); the top_n of each category are selected by
 -- rarity, and every baseline is selected too. A model in no category is never ranked.
--- A table: rarity_scores, model_selection and selection_coverage all read it.
-{{ config(materialized='table') }}
 with
 
 catalog_models as (
-    select * from {{ ref('int_catalog_versions_compared') }}
-    where is_scored
+    select * from {{ ref('int_models_to_score') }}
 ),
 
 scores as (

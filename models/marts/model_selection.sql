@@ -2,7 +2,7 @@
 with
 
 ranked_models as (
-    select * from {{ ref('int_models_selected_by_category') }}
+    select * from {{ ref('rarity_scores') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 ranked_models as (
-    select * from {{ ref('int_models_selected_by_category') }}
+    select * from {{ ref('rarity_scores') }}
     where size_category is not null
 ),
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -14,7 +16,6 @@ import yaml
 from archrarity import DEFAULT_DB, PROJECT_DIR
 from archrarity.add_model import add_parser as add_add_model_parser
 from archrarity.publish import build_and_publish
-from archrarity.report import write_reports
 
 
 def _parse_vars(text: str) -> dict:
@@ -59,13 +60,16 @@ def command_build(args: argparse.Namespace) -> int:
     project_dir = Path(args.project_dir).resolve()
     dbt_vars = _parse_vars(args.vars)
     settings = settings_in_force(project_dir, dbt_vars)
-    published = build_and_publish(
-        db_path,
-        dbt_vars,
-        project_dir=project_dir,
-        # the report is drawn from the scratch file: a failing report publishes nothing
-        before_publish=lambda scratch: write_reports(scratch, reports_dir, settings),
-    )
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # the report module (matplotlib) takes about a second to import: done while dbt runs
+        report = background.submit(importlib.import_module, "archrarity.report")
+        published = build_and_publish(
+            db_path,
+            dbt_vars,
+            project_dir=project_dir,
+            # the report is drawn from the scratch file: a failing report publishes nothing
+            before_publish=lambda scratch: report.result().write_reports(scratch, reports_dir, settings),
+        )
     if not published:
         print(f"\nBuild failed: {db_path} was not changed.", file=sys.stderr)
         return 1
