@@ -1,9 +1,24 @@
 -- Step 2b: the weight of each (feature, value) over the N scored models:
 -- weight = N / count(value). Rare values weigh a lot; the smallest possible weight is 1.
+{%- set features = ['attention', 'activation', 'norm'] + ([] if setting('moe_as_attention') else ['ffn']) %}
+
 with
 
-features as (
-    select * from {{ ref('int_scored_features_unpivoted') }}
+scored_features as (
+    select * from {{ ref('int_scored_features') }}
+),
+
+-- one row per (model, scored feature); attention is scored as attention_feature
+feature_values as (
+    unpivot (
+        select
+            model_id,
+            attention_feature as attention,
+            {{ features[1:] | join(', ') }}
+        from scored_features
+    )
+    on {{ features | join(', ') }}
+    into name feature value value
 ),
 
 counted as (
@@ -13,7 +28,7 @@ counted as (
         count(*) as model_count,
         -- every scored model has exactly one value per feature, so this is N
         sum(count(*)) over (partition by feature) as n_models
-    from features
+    from feature_values
     group by feature, value
 ),
 

@@ -2,11 +2,13 @@
 -- weights) and its tier. The score formula lives here and only here.
 {%- set moe_as_attention = setting('moe_as_attention') %}
 {%- set features = ['attention', 'activation', 'norm'] + ([] if moe_as_attention else ['ffn']) %}
+{#- the column of int_scored_features each feature's value is in -#}
+{%- set value_columns = {'attention': 'attention_feature', 'activation': 'activation', 'norm': 'norm', 'ffn': 'ffn'} %}
 
 with
 
-features as (
-    select * from {{ ref('int_scored_features_unpivoted') }}
+scored_features as (
+    select * from {{ ref('int_scored_features') }}
 ),
 
 feature_weights as (
@@ -17,38 +19,36 @@ context_weights as (
     select * from {{ ref('int_context_weights_computed') }}
 ),
 
-weights_by_model as (
+-- each feature's weight looked up by the model's value (ffn has none unless it is scored)
+weighted as (
     select
-        features.model_id,
+        scored_features.model_id,
+        scored_features.attention_feature,
         {%- for feature in ['attention', 'activation', 'norm', 'ffn'] %}
-        any_value(feature_weights.weight) filter (where features.feature = '{{ feature }}') as weight_{{ feature }},
+        weight_{{ feature }}.weight as weight_{{ feature }},
         {%- endfor %}
-        any_value(features.value) filter (where features.feature = 'attention') as attention_feature
-    from features
-    inner join feature_weights
+        context_weights.weight_context
+    from scored_features
+    inner join context_weights
+        on scored_features.model_id = context_weights.model_id
+    {%- for feature in ['attention', 'activation', 'norm', 'ffn'] %}
+    left join feature_weights as weight_{{ feature }}
         on
-            features.feature = feature_weights.feature
-            and features.value = feature_weights.value
-    group by features.model_id
+            weight_{{ feature }}.feature = '{{ feature }}'
+            and scored_features.{{ value_columns[feature] }} = weight_{{ feature }}.value
+    {%- endfor %}
 ),
 
 scored as (
     select
-        weights_by_model.model_id,
-        weights_by_model.attention_feature,
-        {%- for feature in ['attention', 'activation', 'norm', 'ffn'] %}
-        weights_by_model.weight_{{ feature }},
-        {%- endfor %}
-        context_weights.weight_context,
+        *,
         (
             {%- for feature in features %}
-            weights_by_model.weight_{{ feature }} +
+            weight_{{ feature }} +
             {%- endfor %}
-            context_weights.weight_context
+            weight_context
         ) / {{ features | length + 1 }} as rarity_score
-    from weights_by_model
-    inner join context_weights
-        on weights_by_model.model_id = context_weights.model_id
+    from weighted
 ),
 
 final as (

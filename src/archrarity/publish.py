@@ -87,7 +87,9 @@ def _build_then_publish(
 ) -> bool:
     # Unit tests check the models' logic on fixed fixtures, not this data: `make test` runs
     # them; the data tests, which guard what gets published, all run here.
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # --no-write-json: the published file is the result; dbt's run_results.json and
+    # manifest.json cost half a second to write, and `make test` and `make docs` write their own.
+    args = ["build", "--exclude-resource-type", "unit_test", "--no-write-json"]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     if run_dbt(args, scratch, project_dir=project_dir).returncode != 0:
