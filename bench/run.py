@@ -3,9 +3,11 @@
     .venv/bin/python bench/run.py [--sizes 100000 1000000] [--repeats 3] [--build-repeats 1]
 
 For each size N: generate (or reuse) bench/out/catalog-nN-seed42-v1.parquet; load the small
-seeds once (`dbt seed`, untimed); time `dbt run` --repeats times and `dbt build` (models, seeds
-and every data and unit test) --build-repeats times, each under `/usr/bin/time -v` for its
-peak RSS, into bench/out/bench-N.duckdb with --target-path bench/out/target-N; then time the
+seeds once (`dbt seed`, untimed); time `dbt run` --repeats times and `dbt build` as `make
+build` runs it (seeds, models and every data test; the unit tests read fixed fixtures, not the
+catalog, and run in `make test`) --build-repeats times, each under `/usr/bin/time -v` for its
+peak RSS, into bench/out/bench-N.duckdb with --target-path bench/out/target-N; time dbt's own
+start-up, an invocation that selects nothing; then time the
 hand-written bench/reference_query.sql (in-process DuckDB, a fresh in-memory connection per
 repeat) and, when pandas is installed, a plain pandas version. Before printing anything the
 dbt table rarity_scores and the reference result must hold the same model_ids with the same
@@ -49,6 +51,11 @@ OUT_DIR = BENCH_DIR / "out"
 REFERENCE_SQL = BENCH_DIR / "reference_query.sql"
 TIME_BIN = Path("/usr/bin/time")
 TOLERANCE = 1e-9
+# what `archrarity build` (make build) adds to `dbt build`, minus --no-write-json: the
+# per-node times are read from run_results.json
+MAKE_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
+# selects no node: dbt's start-up, parsing and exit alone
+NOTHING_SELECTED = ("--select", "path:bench")
 
 
 @dataclass
@@ -71,6 +78,7 @@ class SizeResult:
     n_scored: int = 0
     runs: list[DbtRun] = field(default_factory=list)
     builds: list[DbtRun] = field(default_factory=list)
+    startup_s: list[float] = field(default_factory=list)
     reference_s: list[float] = field(default_factory=list)
     reference_cpu_s: list[float] = field(default_factory=list)
     load_average: list[float] = field(default_factory=list)
@@ -88,6 +96,7 @@ def run_dbt(
     project_dir: Path,
     dbt_vars: dict[str, Any],
     timeout_s: float,
+    extra_args: Sequence[str] = (),
 ) -> DbtRun:
     """Run one dbt command on the size's database and target; fail loudly if dbt fails."""
     dbt = Path(sys.executable).parent / "dbt"
@@ -95,7 +104,7 @@ def run_dbt(
     log_file = OUT_DIR / f"dbt-{n_rows}-{label}.log"
     time_file = OUT_DIR / f"dbt-{n_rows}-{label}.time"
     args = [
-        str(dbt), command,
+        str(dbt), command, *extra_args,
         "--project-dir", str(project_dir),
         "--profiles-dir", str(project_dir),
         "--target-path", str(target),
@@ -273,7 +282,9 @@ def bench_size(n_rows: int, args: argparse.Namespace, has_pandas: bool) -> SizeR
     result.n_scored = check_same_scores(catalog, n_rows)
     print(f"dbt rarity_scores = reference on all {result.n_scored:,} scored models (|diff| <= {TOLERANCE})")
     for repeat in range(args.build_repeats):
-        build = run_dbt("build", n_rows, f"build{repeat + 1}", args.project_dir, dbt_vars, args.timeout)
+        build = run_dbt(
+            "build", n_rows, f"build{repeat + 1}", args.project_dir, dbt_vars, args.timeout, MAKE_BUILD_ARGS
+        )
         result.builds.append(build)
         print(
             f"dbt build #{repeat + 1}: {build.wall_s:6.2f} s wall, models {build.models_s:6.2f} s, "
@@ -282,6 +293,10 @@ def bench_size(n_rows: int, args: argparse.Namespace, has_pandas: bool) -> SizeR
         )
     if args.build_repeats:
         check_same_scores(catalog, n_rows)
+    for repeat in range(args.repeats):
+        idle = run_dbt("run", n_rows, f"idle{repeat + 1}", args.project_dir, dbt_vars, args.timeout, NOTHING_SELECTED)
+        result.startup_s.append(idle.wall_s)
+    print(f"dbt start-up (an invocation selecting nothing): {median(result.startup_s):.2f} s", flush=True)
 
     for _ in range(args.repeats):
         wall_s, cpu_s = time_reference(catalog)
@@ -311,7 +326,7 @@ def print_tables(results: list[SizeResult]) -> None:
         f"{'wall':>6} {'cpu':>6} {'models':>6} {'tests':>6} {'RSS MB':>6} | "
         f"{'wall':>6} {'cpu':>6} | {'models/ref':>10} | {'pandas':>6} | {'load':>4}"
     )
-    groups = f"{'':>19} | {'dbt run':<28}| {'dbt build':<35}| {'reference':<14}|"
+    groups = f"{'':>19} | {'dbt run':<28}| {'dbt build (as make build)':<35}| {'reference':<14}|"
     print("\nMedians, in seconds. models = sum of the model nodes' execution_time (run_results.json);")
     print("cpu = user + system time of the whole process; load = 1-minute load average at the end.")
     print(groups)
@@ -331,6 +346,8 @@ def print_tables(results: list[SizeResult]) -> None:
             f"{fmt(reference, 3):>6} {cell(size.reference_cpu_s, 3):>6} | {fmt(ratio, 1):>10} | "
             f"{cell(size.pandas_s):>6} | {fmt(size.load_average[-1] if size.load_average else None, 1):>4}"
         )
+    for size in results:
+        print(f"{size.n_rows:>10,} rows: dbt start-up alone (an invocation selecting nothing) {cell(size.startup_s)} s")
     for size in results:
         print_breakdown(f"Per-model execution_time, dbt run, {size.n_rows:,} rows", [r.per_model_s for r in size.runs])
         print_breakdown(
