@@ -4,9 +4,7 @@
 
 with
 
--- not materialized: read twice, narrow for the sort and whole for the output; materialised,
--- every column of every row would be held in memory
-catalog as not materialized (
+catalog as (
     select * from {{ ref('stg_catalog') }}
 ),
 

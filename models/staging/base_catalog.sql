@@ -22,24 +22,24 @@ final as (
         {%- for column in whole_numbers %}
         {{ positive_number('raw_catalog.' ~ column, whole=true) }} as {{ column }}_value,
         {%- endfor %}
+        {%- for feature in label_features %}
+        {{ feature }}_label.value as {{ feature }}_value,
+        -- for a refused spelling (silu, MoE as an attention, ...): what to write instead
+        {{ feature }}_label.hint as {{ feature }}_hint,
+        {%- endfor %}
         case
             when regexp_matches(cast(raw_catalog.release_date as varchar), '^\d{4}-\d{2}-\d{2}')
                 then try_cast(raw_catalog.release_date as date)
-        end as release_date_value,
-        {%- for feature in label_features %}
-        {{ feature }}_label.value as {{ feature }}_value,
-        -- for a refused alias (silu, MoE as an attention, ...): what to write instead
-        {{ feature }}_label.hint as {{ feature }}_hint{{ ',' if not loop.last }}
-        {%- endfor %}
+        end as release_date_value
     -- the vocabulary is joined as itself, not as a CTE: a CTE read four times is materialised,
     -- and that would keep every column of every row alive even for a reader of two of them
     from raw_catalog
-    {%- for feature in label_features %}
+    {% for feature in label_features -%}
     left join {{ ref('stg_vocabulary') }} as {{ feature }}_label
         on
             {{ feature }}_label.feature = '{{ feature }}'
             and lower(raw_catalog.{{ feature }}) = {{ feature }}_label.label_key
-    {%- endfor %}
+    {% endfor -%}
 )
 
 select * from final

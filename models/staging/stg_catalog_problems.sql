@@ -24,10 +24,12 @@
 -- times is materialised whole, every column of every row, where the id checks need one column
 with
 
+-- per feature, what an unknown label is told
 accepted as (
     select distinct
         feature,
-        accepted_values
+        'is not in the vocabulary (accepted: ' || accepted_values
+        || '; extend seeds/vocabulary.csv or seeds/vocabulary_aliases.csv)' as unknown_problem
     from {{ ref('stg_vocabulary') }}
 ),
 
@@ -93,9 +95,8 @@ row_problems as (
             {%- for feature in label_features %}
             case
                 when failed.{{ feature }} is null then {{ catalog_problem(feature, "'is required'") }}
-                when failed.{{ feature }}_value is null
-                    then {{ catalog_problem(feature, "coalesce(failed." ~ feature ~ "_hint, 'is not in the vocabulary (accepted: ' || "
-                        ~ feature ~ "_accepted.accepted_values || '; extend seeds/vocabulary.csv or seeds/vocabulary_aliases.csv)')") }}
+                {%- set refused = "coalesce(failed." ~ feature ~ "_hint, " ~ feature ~ "_accepted.unknown_problem)" %}
+                when failed.{{ feature }}_value is null then {{ catalog_problem(feature, refused) }}
             end,
             {%- endfor %}
             {%- for column, problem in numbers.items() %}
@@ -109,10 +110,10 @@ row_problems as (
             {%- endfor %}
         ], problem -> problem is not null)) as problem
     from failed
-    {%- for feature in label_features %}
+    {% for feature in label_features -%}
     left join accepted as {{ feature }}_accepted
         on {{ feature }}_accepted.feature = '{{ feature }}'
-    {%- endfor %}
+    {% endfor -%}
 ),
 
 -- the repeated ids, found with a plain count: building the message below for every (unique)
@@ -159,9 +160,9 @@ problems as (
 
 final as (
     select
-        source_row,
-        problem
-    from problems
+        listed.source_row,
+        listed.problem
+    from problems as listed
     where {{ stop_on_problems('problems', 'the catalog') }}
 )
 
