@@ -29,6 +29,7 @@ CELL_CASES = [
     ("size_b", "-8", ["deepseek-r1-8b", "size_b", "'-8'"]),
     ("version", "v3", ["deepseek-r1-8b", "version", "'v3'", "dotted numbers"]),
     ("release_date", "2025-13-12", ["deepseek-r1-8b", "release_date", "'2025-13-12'", "real date"]),
+    ("release_date", "2999-01-01", ["deepseek-r1-8b", "release_date", "'2999-01-01'", "in the future"]),
     ("model_id", "DeepSeek_R1", ["model_id", "'DeepSeek_R1'", "does not match"]),
     ("model_id", "example-02", ["model_id 'example-02' appears on 2 rows", "rows 1, 2"]),
 ]
