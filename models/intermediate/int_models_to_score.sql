@@ -1,7 +1,7 @@
 -- Step 1's outcome: the models that enter scoring, the newest version of each (family, size_b)
 -- plus every baseline, whole catalog rows. Its post-hook warns about a superseded baseline.
--- A table: the weights, the context weights and the ranking all read it, and as a view each
--- of them would redo step 1's sort of the whole catalog.
+-- A table: the weights, the context weights, the ranking and superseded_models all read it,
+-- and as a view each of them would redo step 1's sort of the whole catalog.
 {{ config(materialized='table', post_hook="{{ warn_superseded_baselines() }}") }}
 
 with
