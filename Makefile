@@ -4,6 +4,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= archrarity.duckdb
 VARS   ?=
+REPORTS ?= reports
+DOCS_PORT ?= 8080
+
+# DB, VARS and REPORTS reach the shell as environment variables, never pasted into the command
+# line, so a path with a quote, a space or a $ arrives intact; $(value ...) keeps make itself
+# from expanding a $ in them. Only for build and docs: `make test` must not see them.
+build docs: export ARCHRARITY_DB = $(value DB)
+build docs: export ARCHRARITY_VARS = $(value VARS)
+build docs: export ARCHRARITY_REPORTS = $(value REPORTS)
+ARCHRARITY_BUILD = $(BIN)/archrarity build --db "$$ARCHRARITY_DB" --vars "$$ARCHRARITY_VARS" \
+	--reports "$$ARCHRARITY_REPORTS"
 
 .PHONY: build test lint docs bench clean
 
@@ -16,7 +27,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 # The main job: dbt build into a scratch file, publish $(DB) only if every model and test passed.
 build: $(VENV)/.installed
-	$(BIN)/archrarity build --db '$(DB)' --vars '$(VARS)'
+	$(ARCHRARITY_BUILD)
 
 # Every check: lint, dbt parse (deprecations are errors), dbt build on a throwaway in-memory
 # target with all data and unit tests, pytest.
@@ -34,12 +45,12 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The dbt docs site (lineage graph, every column described), generated on a copy of the
-# published file so a BI tool holding it is never disturbed.
+# published file so a BI tool holding it is never disturbed (in dbt's target path).
 docs: $(VENV)/.installed
-	test -f '$(DB)' || $(MAKE) build
-	mkdir -p target && cp '$(DB)' target/docs.duckdb
-	ARCHRARITY_DB_PATH=target/docs.duckdb $(BIN)/dbt docs generate --profiles-dir .
-	$(BIN)/dbt docs serve --profiles-dir . --port 8080
+	test -f "$$ARCHRARITY_DB" || $(ARCHRARITY_BUILD)
+	target="$${DBT_TARGET_PATH:-target}" && mkdir -p "$$target" && cp "$$ARCHRARITY_DB" "$$target/docs.duckdb" \
+		&& ARCHRARITY_DB_PATH="$$target/docs.duckdb" $(BIN)/dbt docs generate --profiles-dir .
+	$(BIN)/dbt docs serve --profiles-dir . --port $(DOCS_PORT)
 
 clean:
 	rm -rf $(VENV) target logs reports
