@@ -4,7 +4,9 @@
         'attention', 'ffn', 'activation', 'norm', 'context_window'] -%}
     {%- set optional = ['total_params_b', 'active_params_b', 'num_attention_heads',
         'num_key_value_heads', 'kv_lora_rank', 'hidden_act', 'max_position_embeddings',
-        'num_experts', 'experts_per_token', 'source_url'] -%}
+        'num_experts', 'experts_per_token', 'source_url',
+        'attention_window', 'sliding_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings',
+        'num_hidden_layers', 'hidden_size', 'vocab_size'] -%}
     {{ return(required if kind == 'required' else (optional if kind == 'optional' else required + optional)) }}
 {% endmacro %}
 
@@ -38,7 +40,8 @@
 
     {#- always read as text, whatever type a file gives them (a version 3.10 must not be a number) -#}
     {%- set text_columns = ['model_id', 'model_name', 'family', 'version', 'attention', 'ffn',
-        'activation', 'norm', 'hidden_act', 'source_url'] -%}
+        'activation', 'norm', 'hidden_act', 'source_url', 'attention_window', 'position_encoding',
+        'qk_norm', 'tie_word_embeddings'] -%}
     {%- set present = [] -%}
     {%- set types = {} -%}
     {%- if introspect -%}
@@ -46,6 +49,7 @@
             {%- do present.append(row[0] | lower) -%}
             {%- do types.update({row[0] | lower: row[1] | upper}) -%}
         {%- endfor -%}
+        {%- do _check_catalog_header(path, present, described) -%}
         {%- set missing = [] -%}
         {%- for column in catalog_columns('required') if column not in present -%}
             {%- do missing.append(column) -%}
@@ -70,6 +74,48 @@
             {{- "," if not loop.last }}
         {%- endfor %}
     from ({{ source_sql }}) as raw_catalog
+{% endmacro %}
+
+{#- A catalog file's header, as written: a column named twice is an error (DuckDB would
+    silently read the second one as `<name>_1`); a column the catalog does not have is a
+    warning naming it and the column it probably meant (extra columns such as notes are fine,
+    but a typo would leave a fact silently unloaded). -#}
+{% macro _check_catalog_header(path, present, described) %}
+    {%- set header = [] -%}
+    {%- if path is none -%}
+        {%- do header.extend(present) -%}
+    {%- elif (path | lower).endswith('.parquet') -%}
+        {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
+        {%- for row in run_query('select name from parquet_schema(' ~ quoted ~ ') where num_children is null') -%}
+            {%- do header.append(row[0]) -%}
+        {%- endfor -%}
+    {%- else -%}
+        {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
+        {%- set first_line = run_query('select * from read_csv(' ~ quoted
+            ~ ', header = false, all_varchar = true) limit 1') -%}
+        {%- for cell in first_line.rows[0] if first_line.rows | length > 0 -%}
+            {%- do header.append(cell or '') -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set seen = [] -%}
+    {%- set repeated = [] -%}
+    {%- for name in header -%}
+        {%- set key = name | trim | lower -%}
+        {%- if key in seen and key not in repeated -%}
+            {%- do repeated.append(key) -%}
+        {%- endif -%}
+        {%- do seen.append(key) -%}
+    {%- endfor -%}
+    {%- if repeated -%}
+        {{ exceptions.raise_compiler_error(
+            described ~ ': column(s) named more than once in the header: ' ~ repeated | join(', ')
+            ~ ' (each catalog column must appear once; rename or remove the repeated one)') }}
+    {%- endif -%}
+    {%- for name in seen if name not in catalog_columns() and name != '' -%}
+        {%- set closest = _closest_name(name, catalog_columns()) -%}
+        {%- do exceptions.warn(described ~ ": column '" ~ name ~ "' is not a catalog column and is ignored"
+            ~ (" (did you mean '" ~ closest ~ "'?)" if closest else '')) -%}
+    {%- endfor -%}
 {% endmacro %}
 
 {#- Text trimmed of spaces, empty as null. Most values have nothing to trim, and testing the

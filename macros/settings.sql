@@ -7,8 +7,26 @@
     {{- return(_validated_setting(name)) -}}
 {%- endmacro %}
 
+{#- The settings there are, and the extra categorical features a user may score (SPEC Step 2). -#}
+{% macro setting_names() -%}
+    {{- return(['top_n', 'tier_high', 'tier_moderate', 'moe_as_attention', 'selection_method',
+        'extra_features', 'baselines', 'catalog_path']) -}}
+{%- endmacro %}
+
+{% macro extra_feature_names() -%}
+    {{- return(['attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings']) -}}
+{%- endmacro %}
+
 {% macro validate_settings() %}
-    {%- for name in ['top_n', 'tier_high', 'tier_moderate', 'moe_as_attention', 'baselines', 'catalog_path'] -%}
+    {#- dbt ignores a var nobody reads, so a misspelled setting would silently do nothing -#}
+    {%- for name in (invocation_args_dict.get('vars') or {}) if name not in setting_names() -%}
+        {%- set closest = _closest_name(name, setting_names()) -%}
+        {{ exceptions.raise_compiler_error(
+            "Unknown dbt var '" ~ name ~ "'"
+            ~ (" (did you mean '" ~ closest ~ "'?)" if closest else "")
+            ~ "; the settings are: " ~ setting_names() | join(', ')) }}
+    {%- endfor -%}
+    {%- for name in setting_names() -%}
         {%- do _validated_setting(name) -%}
     {%- endfor -%}
     {%- if setting('tier_moderate') > setting('tier_high') -%}
@@ -37,6 +55,26 @@
         {%- if value is not boolean -%}
             {{ _setting_error(name, value, 'must be true or false') }}
         {%- endif -%}
+    {%- elif name == 'selection_method' -%}
+        {%- if value not in ['top_n', 'coverage'] -%}
+            {{ _setting_error(name, value, "must be 'top_n' (the note's top N plus baselines) or 'coverage'") }}
+        {%- endif -%}
+    {%- elif name == 'extra_features' -%}
+        {%- if value is string or value is mapping or value is not iterable or value is none -%}
+            {{ _setting_error(name, value, 'must be a list of features, [] for none (from: '
+                ~ extra_feature_names() | join(', ') ~ ')') }}
+        {%- endif -%}
+        {%- for feature in value -%}
+            {%- if feature not in extra_feature_names() -%}
+                {%- set closest = _closest_name(feature | string, extra_feature_names()) -%}
+                {{ _setting_error(name, value, (feature | tojson) ~ ' is not an extra feature'
+                    ~ (" (did you mean '" ~ closest ~ "'?)" if closest else '')
+                    ~ '; the extra features are: ' ~ extra_feature_names() | join(', ')) }}
+            {%- endif -%}
+            {%- if value[:loop.index0].count(feature) -%}
+                {{ _setting_error(name, value, (feature | tojson) ~ ' is listed twice') }}
+            {%- endif -%}
+        {%- endfor -%}
     {%- elif name == 'baselines' -%}
         {%- if value is not none -%}
             {%- if value is string or value is mapping or value is not iterable -%}
@@ -58,4 +96,37 @@
         {{ exceptions.raise_compiler_error("Unknown setting '" ~ name ~ "'") }}
     {%- endif -%}
     {{- return(value) -}}
+{% endmacro %}
+
+{#- The known name closest to `name`, or none when nothing is close: the smallest edit
+    distance after ignoring case, '-' and '_', if it is at most half the longer name. -#}
+{% macro _closest_name(name, known) %}
+    {%- set best = namespace(name=none, distance=none, length=0) -%}
+    {%- for candidate in known -%}
+        {%- set distance = _edit_distance(_name_key(name), _name_key(candidate)) | int -%}
+        {%- if best.distance is none or distance < best.distance -%}
+            {%- set best.name = candidate -%}
+            {%- set best.distance = distance -%}
+            {%- set best.length = [_name_key(name) | length, _name_key(candidate) | length] | max -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(best.name if best.distance is not none and best.distance * 2 <= best.length else none) -}}
+{% endmacro %}
+
+{% macro _name_key(name) -%}
+    {{- return(name | lower | replace('-', '') | replace('_', '') | replace(' ', '')) -}}
+{%- endmacro %}
+
+{#- Levenshtein distance, one row of the table at a time. -#}
+{% macro _edit_distance(a, b) %}
+    {%- set table = namespace(previous=range(b | length + 1) | list) -%}
+    {%- for i in range(a | length) -%}
+        {%- set current = [i + 1] -%}
+        {%- for j in range(b | length) -%}
+            {%- do current.append([table.previous[j + 1] + 1, current[j] + 1,
+                table.previous[j] + (0 if a[i] == b[j] else 1)] | min) -%}
+        {%- endfor -%}
+        {%- set table.previous = current -%}
+    {%- endfor -%}
+    {{- return(table.previous[-1]) -}}
 {% endmacro %}

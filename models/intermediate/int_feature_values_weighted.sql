@@ -1,6 +1,8 @@
 -- Step 2b: the weight of each (feature, value) over the N scored models:
 -- weight = N / count(value). Rare values weigh a lot; the smallest possible weight is 1.
-{%- set features = ['attention', 'activation', 'norm'] + ([] if setting('moe_as_attention') else ['ffn']) %}
+-- The same rule weighs each context band, the coverage selection's one numeric trait
+-- (feature 'context_band'); it is not part of the rarity score.
+{%- set features = trait_features() %}
 
 with
 
@@ -8,13 +10,14 @@ scored_features as (
     select * from {{ ref('int_scored_features') }}
 ),
 
--- one row per (model, scored feature); attention is scored as attention_feature
+-- one row per (model, trait feature); attention is scored as attention_feature
 feature_values as (
     unpivot (
         select
             model_id,
-            attention_feature as attention,
-            {{ features[1:] | join(', ') }}
+            {%- for feature in features %}
+            cast({{ feature_column(feature) }} as varchar) as {{ feature }}{{ ',' if not loop.last }}
+            {%- endfor %}
         from scored_features
     )
     on {{ features | join(', ') }}

@@ -1,9 +1,6 @@
 -- Step 3: each scored model's weights side by side, its rarity score (the mean of its
 -- weights) and its tier. The score formula lives here and only here.
-{%- set moe_as_attention = setting('moe_as_attention') %}
-{%- set features = ['attention', 'activation', 'norm'] + ([] if moe_as_attention else ['ffn']) %}
-{#- the column of int_scored_features each feature's value is in -#}
-{%- set value_columns = {'attention': 'attention_feature', 'activation': 'activation', 'norm': 'norm', 'ffn': 'ffn'} %}
+{%- set scored = scored_features() %}
 
 with
 
@@ -19,35 +16,41 @@ context_weights as (
     select * from {{ ref('int_context_weights_computed') }}
 ),
 
--- each feature's weight looked up by the model's value (ffn has none unless it is scored)
+-- each scored feature's weight looked up by the model's value; a feature not scored has none
 weighted as (
     select
         scored_features.model_id,
         scored_features.attention_feature,
-        {%- for feature in ['attention', 'activation', 'norm', 'ffn'] %}
+        scored_features.context_band,
+        {%- for feature in categorical_features() %}
+        {%- if feature in scored %}
         weight_{{ feature }}.weight as weight_{{ feature }},
+        {%- else %}
+        cast(null as double) as weight_{{ feature }},
+        {%- endif %}
         {%- endfor %}
         context_weights.weight_context
     from scored_features
     inner join context_weights
         on scored_features.model_id = context_weights.model_id
-    {%- for feature in ['attention', 'activation', 'norm', 'ffn'] %}
+    {%- for feature in scored %}
     left join feature_weights as weight_{{ feature }}
         on
             weight_{{ feature }}.feature = '{{ feature }}'
-            and scored_features.{{ value_columns[feature] }} = weight_{{ feature }}.value
+            and scored_features.{{ feature_column(feature) }} = weight_{{ feature }}.value
     {%- endfor %}
 ),
 
 scored as (
     select
         *,
+        -- the categorical weights in their scored order, then the context weight
         (
-            {%- for feature in features %}
+            {%- for feature in scored %}
             weight_{{ feature }} +
             {%- endfor %}
             weight_context
-        ) / {{ features | length + 1 }} as rarity_score
+        ) / {{ scored | length + 1 }} as rarity_score
     from weighted
 ),
 

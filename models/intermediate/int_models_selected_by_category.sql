@@ -15,10 +15,10 @@ scored_models as (
     select
         catalog_models.*,
         scores.attention_feature,
-        scores.weight_attention,
-        scores.weight_activation,
-        scores.weight_norm,
-        scores.weight_ffn,
+        scores.context_band,
+        {%- for feature in categorical_features() %}
+        scores.weight_{{ feature }},
+        {%- endfor %}
         scores.weight_context,
         scores.rarity_score,
         scores.rarity_tier

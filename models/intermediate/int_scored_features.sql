@@ -1,8 +1,11 @@
--- Step 2a: the categorical values each scored model is weighted on, one row per model. With
--- moe_as_attention (the note's taxonomy) an MoE model with a common attention (MHA, MQA, GQA)
--- is scored as attention 'MoE'; a distinctive attention (MLA, Hybrid, SSM) stays as it is.
--- Without it, attention is scored as is and ffn is a 4th categorical feature.
+-- Step 2a: the categorical values each scored model is weighted on, one row per model, plus
+-- its context band (a coverage trait). With moe_as_attention (the note's taxonomy) an MoE
+-- model with a common attention (MHA, MQA, GQA) is scored as attention 'MoE'; a distinctive
+-- attention (MLA, Hybrid, SSM) stays as it is. Without it, attention is scored as is and ffn
+-- is a feature of its own. A feature that is not scored is null here.
+-- A scored model without a value for a scored extra feature stops the build, naming both.
 {%- set moe_as_attention = setting('moe_as_attention') %}
+{%- set scored = scored_features() %}
 
 with
 
@@ -18,7 +21,7 @@ attention_kinds as (
     where feature = 'attention' and value is not null
 ),
 
-final as (
+features as (
     select
         scored_models.model_id,
         {%- if moe_as_attention %}
@@ -31,14 +34,46 @@ final as (
         {%- endif %}
         scored_models.activation,
         scored_models.norm,
-        {%- if moe_as_attention %}
-        cast(null as varchar) as ffn
+        {%- for feature in ['ffn'] + extra_feature_names() %}
+        {%- if feature in scored %}
+        cast(scored_models.{{ feature }} as varchar) as {{ feature }},
         {%- else %}
-        scored_models.ffn
+        cast(null as varchar) as {{ feature }},
         {%- endif %}
+        {%- endfor %}
+        {{ context_band('scored_models.context_window') }} as context_band
     from scored_models
     left join attention_kinds
         on scored_models.attention = attention_kinds.attention
+),
+
+{%- set extras = setting('extra_features') %}
+{%- if extras %}
+
+problems as (
+    select
+        row_number() over (order by model_id, feature) as problem_order,
+        'model ''' || model_id || ''' has no ' || feature || ', which extra_features scores: '
+        || 'fill it in the catalog, or remove ' || feature || ' from extra_features' as problem
+    from (
+        {%- for feature in extras %}
+        select
+            model_id,
+            '{{ feature }}' as feature
+        from features
+        where {{ feature }} is null
+        {{- '\n        union all' if not loop.last }}
+        {%- endfor %}
+    ) as missing
+),
+{%- endif %}
+
+final as (
+    select *
+    from features
+    {%- if extras %}
+    where {{ stop_on_problems('problems', 'the scored extra features') }}
+    {%- endif %}
 )
 
 select * from final

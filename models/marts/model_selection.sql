@@ -1,4 +1,6 @@
--- One row per selected model: the top_n rarest of each size category plus every baseline.
+-- One row per selected model, by the selection_method in force: with top_n the note's top N
+-- rarest of each size category plus every baseline; with coverage the baselines plus the
+-- greedy's picks for the same budget.
 with
 
 ranked_models as (
@@ -20,7 +22,11 @@ final as (
         rarity_score,
         rarity_tier,
         is_baseline,
-        selection_reason
+        selection_method,
+        selection_reason,
+        pick_order,
+        gain,
+        traits_added
     from ranked_models
     where selection_reason is not null
 )

@@ -3,9 +3,11 @@
 -- its typed form: a number, date or canonical label that fails its check is null in the
 -- *_value column. stg_catalog_problems reads both to name bad values; stg_catalog keeps the
 -- typed ones.
-{%- set label_features = ['attention', 'ffn', 'activation', 'norm'] %}
+{%- set label_features = ['attention', 'ffn', 'activation', 'norm',
+    'attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings'] %}
 {%- set whole_numbers = ['context_window', 'num_attention_heads', 'num_key_value_heads',
-    'kv_lora_rank', 'max_position_embeddings', 'num_experts', 'experts_per_token'] %}
+    'kv_lora_rank', 'max_position_embeddings', 'num_experts', 'experts_per_token',
+    'sliding_window', 'num_hidden_layers', 'hidden_size', 'vocab_size'] %}
 
 with
 

@@ -35,7 +35,16 @@ final as (
         max_position_embeddings_value as max_position_embeddings,
         num_experts_value as num_experts,
         experts_per_token_value as experts_per_token,
-        source_url
+        source_url,
+        -- finer architecture facts (optional)
+        attention_window_value as attention_window,
+        sliding_window_value as sliding_window,
+        position_encoding_value as position_encoding,
+        cast(qk_norm_value as boolean) as qk_norm,
+        cast(tie_word_embeddings_value as boolean) as tie_word_embeddings,
+        num_hidden_layers_value as num_hidden_layers,
+        hidden_size_value as hidden_size,
+        vocab_size_value as vocab_size
     from catalog
 )
 

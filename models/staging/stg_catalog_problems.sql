@@ -7,6 +7,8 @@
 
 {%- set required = ['model_name', 'family'] %}
 {%- set label_features = ['attention', 'ffn', 'activation', 'norm'] %}
+{#- labels a catalog may leave empty (SPEC: optional; the shipped catalog has them all) -#}
+{%- set optional_labels = ['attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings'] %}
 {%- set numbers = {
     'size_b': 'is not a number of billions > 0 (write 12, not 12B)',
     'context_window': 'is not a whole number of tokens > 0 (write 131072, not 128K)',
@@ -17,7 +19,11 @@
     'kv_lora_rank': 'is not a whole number > 0',
     'max_position_embeddings': 'is not a whole number > 0',
     'num_experts': 'is not a whole number > 0',
-    'experts_per_token': 'is not a whole number > 0'} %}
+    'experts_per_token': 'is not a whole number > 0',
+    'sliding_window': 'is not a whole number of tokens > 0',
+    'num_hidden_layers': 'is not a whole number > 0',
+    'hidden_size': 'is not a whole number > 0',
+    'vocab_size': 'is not a whole number > 0'} %}
 {%- set required_numbers = ['size_b', 'context_window'] %}
 
 -- base_catalog is read directly where it is needed rather than as one CTE: a CTE read four
@@ -56,6 +62,9 @@ failed as (
         {%- endfor %}
         {%- for feature in label_features %}
         and {{ feature }}_value is not null
+        {%- endfor %}
+        {%- for feature in optional_labels %}
+        and ({{ feature }} is null or {{ feature }}_value is not null)
         {%- endfor %}
         {%- for column in numbers %}
         {%- if column in required_numbers %}
@@ -99,6 +108,13 @@ row_problems as (
                 when failed.{{ feature }}_value is null then {{ catalog_problem(feature, refused) }}
             end,
             {%- endfor %}
+            {%- for feature in optional_labels %}
+            {%- set refused = "coalesce(failed." ~ feature ~ "_hint, " ~ feature ~ "_accepted.unknown_problem)" %}
+            case
+                when failed.{{ feature }} is not null and failed.{{ feature }}_value is null
+                    then {{ catalog_problem(feature, refused) }}
+            end,
+            {%- endfor %}
             {%- for column, problem in numbers.items() %}
             case
                 {%- if column in required_numbers %}
@@ -110,7 +126,7 @@ row_problems as (
             {%- endfor %}
         ], problem -> problem is not null)) as problem
     from failed
-    {% for feature in label_features -%}
+    {% for feature in label_features + optional_labels -%}
     left join accepted as {{ feature }}_accepted
         on {{ feature }}_accepted.feature = '{{ feature }}'
     {% endfor -%}
