@@ -31,21 +31,48 @@ def _parse_vars(text: str) -> dict:
 
 
 def print_selection(db_path: Path) -> None:
-    """Print the selected models per size category, from the published file (read-only)."""
+    """Print the selected models per size category and, when the database compares the selection
+    methods, each method's trait share per category; from the published file (read-only)."""
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        rows = connection.sql(
+        found = connection.sql(
             """
-            select size_category, rank_in_category, model_id, round(rarity_score, 4), selection_reason
-            from model_selection
-            order by size_category, rank_in_category
+            select table_name, column_name from information_schema.columns
+            where table_schema = current_schema() and table_name in ('model_selection', 'selection_comparison')
             """
         ).fetchall()
-    current = None
-    for category, rank, model_id, score, reason in rows:
-        if category != current:
-            print(f"\n{category}:")
-            current = category
-        print(f"  {rank:>4}. {model_id:<40} {score:>8}  {reason}")
+        columns = {f"{table}.{column}" for table, column in found}
+        # read newer columns only when they exist: a database built before them prints as before
+        gain = "gain" if "model_selection.gain" in columns else "null"
+        pick_order = "pick_order" if "model_selection.pick_order" in columns else "null"
+        method = None
+        if "model_selection.selection_method" in columns:
+            method = (connection.sql("select min(selection_method) from model_selection").fetchone() or (None,))[0]
+        rows = connection.sql(
+            f"""
+            select size_category, rank_in_category, model_id, round(rarity_score, 4), selection_reason,
+                {pick_order}, {gain}
+            from (select *, min(size_b) over (partition by size_category) as category_size from model_selection)
+            order by category_size, size_category, rank_in_category, model_id
+            """
+        ).fetchall()
+        shares: dict[str, list[str]] = {}
+        if "selection_comparison.trait_share" in columns:
+            for category, compared, covered, total, share in connection.sql(
+                """
+                select size_category, selection_method, traits_covered, traits_in_category, trait_share
+                from selection_comparison
+                order by size_category, selection_method desc  -- top_n before coverage
+                """
+            ).fetchall():
+                shares.setdefault(category, []).append(f"{compared} {covered}/{total} = {share:.1%}")
+    categories = list(dict.fromkeys([row[0] for row in rows] + sorted(shares)))
+    for category in categories:
+        print(f"\n{category} ({method} selection):" if method else f"\n{category}:")
+        for _, rank, model_id, score, reason, order, pick_gain in (row for row in rows if row[0] == category):
+            picked = f"  pick #{order}, gain {pick_gain:.4f}" if order is not None and pick_gain is not None else ""
+            print(f"  {rank:>4}. {model_id:<40} {score:>8}  {reason}{picked}")
+        if category in shares:
+            print(f"  trait share: {', '.join(shares[category])}")
 
 
 def settings_in_force(project_dir: Path, dbt_vars: dict) -> dict[str, object]:

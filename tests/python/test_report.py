@@ -1,9 +1,12 @@
-"""The report (issue 6): chart, selection.md and Parquet exports, read from the output tables."""
+"""The reports (issues 6, 11, 16): chart, selection.md, the page and Parquet exports, read from the
+output tables; before and after the coverage method's tables exist."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -14,16 +17,10 @@ import pytest
 from matplotlib.colors import to_rgb
 
 from archrarity import PROJECT_DIR, report
-from archrarity.report import (
-    CHART_GROUP_LIMIT,
-    NO_SIZE_CLASS,
-    OUTPUT_TABLES,
-    chart_data,
-    chart_rows,
-    draw_chart,
-    plotted_values,
-    write_reports,
-)
+from archrarity.cli import print_selection
+from archrarity.report import OUTPUT_TABLES, write_reports
+from archrarity.report.chart import TIER_COLOURS, draw_chart, plotted_picks, plotted_values
+from archrarity.report.queries import CATALOG_ROW_LIMIT, CHART_GROUP_LIMIT, NO_SIZE_CLASS, chart_data, chart_rows
 
 SETTINGS: dict[str, object] = {
     "top_n": 3,
@@ -33,7 +30,8 @@ SETTINGS: dict[str, object] = {
     "baselines": None,
     "catalog_path": None,
 }
-REPORT_FILES = {"rarity_scores.png", "selection.md", *(f"{table}.parquet" for table in OUTPUT_TABLES)}
+REPORT_FILES = {"index.html", "rarity_scores.png", "selection.md", *(f"{table}.parquet" for table in OUTPUT_TABLES)}
+COVERAGE_FILES = {"selection_picks.parquet", "selection_comparison.parquet"}
 
 
 # --- a hand-made database with the output tables -----------------------------------------------
@@ -46,9 +44,14 @@ def make_database(
     outside: int,
     top_n: int = 3,
     baseline_ranks: tuple[tuple[str, int], ...] = (),
+    coverage_ranks: tuple[tuple[str, int], ...] | None = None,
 ) -> Path:
     """The four output tables, generated: `in_8b` models in ~8B, `in_70b` in ~70B, `outside` in
-    no category; the top_n of each category selected plus a baseline at each (category, rank)."""
+    no category; the top_n of each category selected plus a baseline at each (category, rank).
+
+    With `coverage_ranks`, also the coverage method's tables as a build with it has them: the
+    coverage picks are the baselines and the models at these (category, rank), in pick order.
+    """
     total = in_8b + in_70b + outside
     baseline_values = ", ".join(f"('{category}', {rank})" for category, rank in baseline_ranks) or "('', 0)"
     with duckdb.connect(str(path)) as connection:
@@ -156,7 +159,64 @@ def make_database(
             limit 2
             """
         )
+        if coverage_ranks is not None:
+            add_coverage_method(connection, coverage_ranks)
     return path
+
+
+def add_coverage_method(connection: duckdb.DuckDBPyConnection, coverage_ranks: tuple[tuple[str, int], ...]) -> None:
+    """selection_picks (both methods), selection_comparison, and model_selection's new columns.
+
+    Coverage pick k (1-based) gets gain 100 / k and adds 'attention=<its attention>'. The
+    comparison figures are made up: the reports only show them.
+    """
+    orders: dict[str, int] = {}
+    numbered = []
+    for category, rank in coverage_ranks:  # pick order counts within each category
+        orders[category] = orders.get(category, 0) + 1
+        numbered.append(f"('{category}', {rank}, {orders[category]})")
+    ranks = ", ".join(numbered)
+    ranks = ranks or "('', 0, 0)"
+    connection.execute(
+        f"""
+        create table selection_picks as
+        with picks as (select * from (values {ranks}) as t(c, r, pick_order))
+        select 'top_n' as selection_method, size_category, model_id, model_name, rank_in_category,
+            rarity_score, rarity_tier, is_baseline, selection_reason,
+            null::bigint as pick_order, null::double as gain, null::varchar as traits_added
+        from rarity_scores where selection_reason is not null
+        union all
+        select 'coverage', size_category, model_id, model_name, rank_in_category, rarity_score, rarity_tier,
+            is_baseline, 'baseline', null, null, null
+        from rarity_scores where is_baseline
+        union all
+        select 'coverage', s.size_category, s.model_id, s.model_name, s.rank_in_category, s.rarity_score,
+            s.rarity_tier, s.is_baseline, 'coverage', p.pick_order, 100.0 / p.pick_order,
+            'attention=' || s.attention_feature
+        from rarity_scores as s
+        inner join picks as p on s.size_category = p.c and s.rank_in_category = p.r
+        """
+    )
+    connection.execute(
+        """
+        create table selection_comparison as
+        select * from (values
+            ('~8B', 'top_n', 4, 10, 7, 0.7, 0.55, 2),
+            ('~8B', 'coverage', 4, 10, 10, 1.0, 1.0, 0),
+            ('~70B', 'top_n', 3, 8, 5, 0.625, 0.5, 1),
+            ('~70B', 'coverage', 3, 8, 6, 0.75, 0.8, 0)
+        ) as t(size_category, selection_method, n_selected, traits_in_category, traits_covered, trait_share,
+            weight_share, identical_signature_pairs)
+        """
+    )
+    connection.execute(
+        """
+        alter table model_selection add column selection_method varchar default 'top_n';
+        alter table model_selection add column pick_order bigint;
+        alter table model_selection add column gain double;
+        alter table model_selection add column traits_added varchar;
+        """
+    )
 
 
 @pytest.fixture
@@ -216,10 +276,14 @@ def test_chart_marks_tiers_thresholds_selected_and_baselines(small_db: Path) -> 
         assert label.get_text() == bar.model_id
         assert (label.get_fontweight() == "bold") == (bar.selection_reason is not None)
         assert bool(patch.get_hatch()) == bar.is_baseline
-        assert patch.get_facecolor()[:3] == pytest.approx(to_rgb(report.TIER_COLOURS[bar.rarity_tier]))
+        assert patch.get_facecolor()[:3] == pytest.approx(to_rgb(TIER_COLOURS[bar.rarity_tier]))
     assert sum(bar.is_baseline for bar in bars) == 2
-    thresholds = sorted(line.get_xdata()[0] for line in axes.get_lines())
-    assert thresholds == [4.25, 9.5]
+    thresholds = {line.get_gid(): line.get_xdata()[0] for line in axes.get_lines() if line.get_gid().startswith("tier")}
+    assert thresholds == {"tier_moderate": 4.25, "tier_high": 9.5}
+    # one method only: its picks carry the top N marker, and no bar the coverage one
+    picks = plotted_picks(figure)
+    assert set(picks) == {"top_n"}
+    assert picks["top_n"] == {(bar.group, bar.model_id) for bar in bars if bar.selection_reason}
 
 
 def test_big_group_shows_top_60_plus_selected_and_says_how_many_left_out(tmp_path: Path) -> None:
@@ -264,12 +328,25 @@ def test_a_million_rows_chart_keeps_only_the_top_of_each_group(tmp_path: Path) -
         outside=300_000,
         top_n=5,
         baseline_ranks=(("~8B", 250_000), ("~70B", 61)),
+        coverage_ranks=(("~8B", 300_000), ("~8B", 7), ("~70B", 250_000)),
     )
     written = write_reports(db, tmp_path / "report", SETTINGS)
     with duckdb.connect(str(db), read_only=True) as connection:
         rows = chart_rows(connection)
-    assert len(rows) == (CHART_GROUP_LIMIT + 1) * 2 + CHART_GROUP_LIMIT
-    assert {path.name for path in written} == REPORT_FILES
+        picked = {row[0] for row in connection.sql("select model_id from selection_picks").fetchall()}
+    # per category its top 60, the baseline outside them, and the coverage pick outside them
+    # (~8B's coverage pick at rank 7 is among its top 60)
+    assert len(rows) == (CHART_GROUP_LIMIT + 1 + 1) * 2 + CHART_GROUP_LIMIT
+    assert picked <= {model_id for _, model_id, _ in rows}
+    assert {path.name for path in written} == REPORT_FILES | COVERAGE_FILES
+
+    # the page stays small: the catalog table holds every pick and is capped, and says so
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert len(page.encode()) < 1_500_000
+    catalog = json.loads(re.search(r'<script type="application/json" id="catalog-data">(.*?)</script>', page).group(1))
+    assert len(catalog["rows"]) == CATALOG_ROW_LIMIT
+    assert picked <= {row[catalog["columns"].index("model_id")] for row in catalog["rows"]}
+    assert f"This page holds {CATALOG_ROW_LIMIT:,} of the 1,000,000 scored models" in page
 
 
 # --- selection.md ------------------------------------------------------------------------------
@@ -339,6 +416,162 @@ def test_ffn_weight_column_appears_only_when_ffn_is_scored(small_db: Path, tmp_p
     markdown = (tmp_path / "report" / "selection.md").read_text()
     assert "| norm | ffn | context | reason |" in markdown
     assert "| 1.2500 (dense) |" in markdown
+
+
+# --- both selection methods --------------------------------------------------------------------
+
+# ~8B: ranks 1 (rarity+baseline) and 5 (baseline) are baselines, top N = ranks 1, 2, 3 plus 5;
+# coverage = the baselines, then rank 6 (#1) and rank 2 (#2). ~70B: top N = ranks 1, 2, 3;
+# coverage = rank 4 (#1) only (no baseline, a budget it does not spend: the report just shows it).
+COVERAGE_RANKS = (("~8B", 6), ("~8B", 2), ("~70B", 4))
+TOP_N_RANKS = {"~8B": {1, 2, 3, 5}, "~70B": {1, 2, 3}}
+COVERAGE_PICKED = {"~8B": {1, 5, 6, 2}, "~70B": {4}}
+
+
+@pytest.fixture
+def coverage_db(tmp_path: Path) -> Path:
+    return make_database(
+        tmp_path / "coverage.duckdb",
+        in_8b=6,
+        in_70b=4,
+        outside=3,
+        baseline_ranks=(("~8B", 1), ("~8B", 5)),
+        coverage_ranks=COVERAGE_RANKS,
+    )
+
+
+def ids_by_rank(db: Path) -> dict[tuple[str, int], str]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        found = connection.sql(
+            "select size_category, rank_in_category, model_id from rarity_scores where size_category is not null"
+        ).fetchall()
+    return {(category, rank): model_id for category, rank, model_id in found}
+
+
+def test_chart_marks_each_methods_picks(coverage_db: Path) -> None:
+    ids = ids_by_rank(coverage_db)
+    with duckdb.connect(str(coverage_db), read_only=True) as connection:
+        bars, groups = chart_data(connection)
+    picks = plotted_picks(draw_chart(bars, groups, SETTINGS))
+    assert picks["top_n"] == {(c, ids[(c, r)]) for c, ranks in TOP_N_RANKS.items() for r in ranks}
+    assert picks["coverage"] == {(c, ids[(c, r)]) for c, ranks in COVERAGE_PICKED.items() for r in ranks}
+    notes = {bar.model_id: bar for bar in bars}
+    assert notes[ids[("~8B", 6)]].methods == ("coverage",)
+    assert notes[ids[("~8B", 2)]].methods == ("top_n", "coverage")
+    assert notes[ids[("~8B", 2)]].coverage_order == 2 and notes[ids[("~8B", 2)]].coverage_gain == 50.0
+
+
+def md_cells(markdown: str, model_id: str, section: str) -> list[str]:
+    part = markdown.split(f"### {section}\n", 1)[1].split("###", 1)[0]
+    lines = table_lines(part, model_id)
+    assert len(lines) == 1, model_id
+    return [cell.strip() for cell in lines[0].strip().strip("|").split("|")]
+
+
+def test_selection_md_shows_both_methods_side_by_side_and_the_comparison(coverage_db: Path, tmp_path: Path) -> None:
+    ids = ids_by_rank(coverage_db)
+    write_reports(coverage_db, tmp_path / "report", SETTINGS)
+    markdown = (tmp_path / "report" / "selection.md").read_text()
+    header = (
+        "| rank | model_id | model | score | tier | attention | activation | norm | context "
+        "| top N | coverage | gain | traits added |"
+    )
+    assert markdown.count(header) == 2  # one table per size class
+    with duckdb.connect(str(coverage_db), read_only=True) as connection:
+        attention = dict(connection.sql("select model_id, attention_feature from rarity_scores").fetchall())
+    # (rank, top N cell, coverage cell, gain, traits added): 100 / pick order, its attention
+    expected = {
+        ("~8B", 1): ("rarity+baseline", "baseline", "", ""),
+        ("~8B", 2): ("rarity", "#2", "50.0000", f"attention={attention[ids[('~8B', 2)]]}"),
+        ("~8B", 3): ("rarity", "", "", ""),
+        ("~8B", 5): ("baseline", "baseline", "", ""),
+        ("~8B", 6): ("", "#1", "100.0000", f"attention={attention[ids[('~8B', 6)]]}"),
+        ("~70B", 4): ("", "#1", "100.0000", f"attention={attention[ids[('~70B', 4)]]}"),
+        ("~70B", 1): ("rarity", "", "", ""),
+    }
+    for (category, rank), cells in expected.items():
+        row = md_cells(markdown, ids[(category, rank)], category)
+        assert row[0] == str(rank)
+        assert tuple(row[-4:]) == cells, (category, rank)
+    section = markdown.split("### ~8B\n", 1)[1].split("###", 1)[0]
+    assert len([line for line in section.splitlines() if line.startswith("| ") and "---" not in line]) == 1 + 5
+    assert "selected: top N 4, coverage 4." in section
+
+    compared = markdown.split("## The methods compared", 1)[1].split("##", 1)[0]
+    assert "| size class | method | selected | traits covered | traits in class | trait share |" in compared
+    assert "| ~8B | top N | 4 | 7 | 10 | 70.0% | 55.0% | 2 |" in compared
+    assert "| ~70B | coverage | 3 | 6 | 8 | 75.0% | 80.0% | 0 |" in compared
+    assert compared.index("| ~8B | top N") < compared.index("| ~8B | coverage") < compared.index("| ~70B | top N")
+
+
+def method_blocks(page: str, category: str) -> dict[str, set[str]]:
+    """The model_ids shown in each method's box of one category's decision."""
+    article = page.split(f'<article class="category" id="decision-{category}">', 1)[1].split("</article>", 1)[0]
+    blocks = {}
+    for block in article.split('<div class="method" data-method="')[1:]:
+        method = block.split('"', 1)[0]
+        blocks[method] = set(re.findall(r'<code class="model-id">([^<]+)</code>', block))
+    return blocks
+
+
+def test_page_shows_both_methods_their_marks_and_what_stays_uncovered(coverage_db: Path, tmp_path: Path) -> None:
+    ids = ids_by_rank(coverage_db)
+    write_reports(coverage_db, tmp_path / "report", SETTINGS)
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    for category in ("~8B", "~70B"):
+        blocks = method_blocks(page, category)
+        assert blocks["top_n"] == {ids[(category, rank)] for rank in TOP_N_RANKS[category]}
+        assert blocks["coverage"] == {ids[(category, rank)] for rank in COVERAGE_PICKED[category]}
+    assert "traits covered <b>7 of 10</b> (70.0%)" in page
+
+    # the SVG chart: each bar carries the marks of the methods that pick it
+    bars = dict(re.findall(r'<g class="bar" data-model-id="([^"]+)">(.*?)</g>', page, flags=re.S))
+    for (category, rank), model_id in ids.items():
+        assert ("mark-top_n" in bars[model_id]) == (rank in TOP_N_RANKS[category]), model_id
+        assert ("mark-coverage" in bars[model_id]) == (rank in COVERAGE_PICKED[category]), model_id
+
+    # what no pick covers, per method, against the same question asked of the tables in SQL
+    with duckdb.connect(str(coverage_db), read_only=True) as connection:
+        for category in ("~8B", "~70B"):
+            for method, label in (("top_n", "top N"), ("coverage", "coverage")):
+                uncovered = connection.execute(
+                    """
+                    with values_of as (
+                        unpivot (
+                            select model_id, size_category, attention_feature as attention, activation, norm,
+                                cast(context_window as varchar) as context_window
+                            from rarity_scores
+                        ) on attention, activation, norm, context_window into name feature value value
+                    )
+                    select count(distinct feature || '=' || value) from values_of
+                    where size_category = $1 and feature || '=' || value not in (
+                        select feature || '=' || value from values_of
+                        where model_id in (
+                            select model_id from selection_picks where selection_method = $2 and size_category = $1
+                        )
+                    )
+                    """,
+                    [category, method],
+                ).fetchone()[0]
+                section = page.split('<section id="traits">', 1)[1].split(f"<h3>{category}</h3>", 1)[1]
+                assert f"<b>Not covered by {label}</b> ({uncovered} of " in section.split("<h3>", 1)[0]
+
+
+def test_print_selection_prints_each_methods_trait_share(
+    coverage_db: Path, small_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = ids_by_rank(coverage_db)
+    print_selection(coverage_db)
+    out = capsys.readouterr().out
+    assert out.index("~8B (top_n selection):") < out.index("~70B (top_n selection):")  # smaller sizes first
+    eight_b = out.split("~8B (top_n selection):", 1)[1].split("~70B", 1)[0]
+    assert "  trait share: top_n 7/10 = 70.0%, coverage 10/10 = 100.0%" in eight_b
+    assert ids[("~8B", 5)] in eight_b and ids[("~8B", 6)] not in eight_b  # model_selection holds top N
+    assert "  trait share: top_n 5/8 = 62.5%, coverage 6/8 = 75.0%" in out.split("~70B", 1)[1]
+
+    print_selection(small_db)  # a database built before the coverage method: no share, no method
+    out = capsys.readouterr().out
+    assert "trait share" not in out and "\n~8B:\n" in out
 
 
 # --- Parquet and writing -----------------------------------------------------------------------
