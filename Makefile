@@ -16,7 +16,7 @@ build docs: export ARCHRARITY_REPORTS = $(value REPORTS)
 ARCHRARITY_BUILD = $(BIN)/archrarity build --db "$$ARCHRARITY_DB" --vars "$$ARCHRARITY_VARS" \
 	--reports "$$ARCHRARITY_REPORTS"
 
-.PHONY: build test lint docs bench clean
+.PHONY: build test lint docs bench clean browser
 
 # Set-up: the venv with the pinned dependencies and this project's package (editable).
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -29,9 +29,15 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 build: $(VENV)/.installed
 	$(ARCHRARITY_BUILD)
 
+# Headless Chromium for the report page's browser test (tests/python/test_page.py): Debian's
+# package, installed only where it is missing (apt-get needs root, as on CI).
+browser:
+	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
+
 # Every check: lint, dbt parse (deprecations are errors), dbt build on a throwaway in-memory
 # target with all data and unit tests, pytest.
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	rm -f target/run_results.json target/pytest-junit.xml
 	$(BIN)/sqlfluff lint --processes 2
 	$(BIN)/ruff check src tests/python
