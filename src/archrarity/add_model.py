@@ -18,16 +18,27 @@ from pathlib import Path
 from typing import Any
 
 from archrarity import PROJECT_DIR
-from archrarity.config_labels import POSITIONS_KEYS, ConfigError, derive, read_config
+from archrarity.config_labels import (
+    FACTS,
+    LABELS,
+    LAYOUT_FACTS,
+    POSITIONS_KEYS,
+    ConfigError,
+    derive_fields,
+    read_config,
+)
 
 DEFAULT_CATALOG = PROJECT_DIR / "seeds" / "catalog.csv"
 VOCABULARY = PROJECT_DIR / "seeds" / "vocabulary.csv"
 VOCABULARY_ALIASES = PROJECT_DIR / "seeds" / "vocabulary_aliases.csv"
 REQUIRED = ("model_id", "model_name", "family", "version", "size_b", "release_date",
             "attention", "ffn", "activation", "norm", "context_window")
-LABELS = ("attention", "ffn", "activation", "norm")
-FACTS = ("num_attention_heads", "num_key_value_heads", "kv_lora_rank", "hidden_act",
-         "max_position_embeddings", "num_experts", "experts_per_token")
+#: the catalog's columns in order (SPEC "The catalog"); the last eight are optional
+COLUMNS = ("model_id", "model_name", "family", "version", "size_b", "release_date", *LABELS,
+           "context_window", "total_params_b", "active_params_b", *FACTS, "source_url", *LAYOUT_FACTS)
+# categorical facts checked against the vocabulary seed, like the labels
+VOCABULARY_FACTS = ("attention_window", "position_encoding", "qk_norm", "tie_word_embeddings")
+WINDOWED = ("sliding", "local-global")
 
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -86,6 +97,77 @@ def _positive(text: str, whole: bool) -> float | None:
     return value
 
 
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    # the catalog holds only whole numbers > 0 here: 0 experts is no expert count
+    if isinstance(value, int) and value <= 0:
+        return ""
+    return str(value).strip()
+
+
+def assemble_row(
+    config: dict[str, Any],
+    *,
+    model_id: str,
+    model_name: str,
+    family: str,
+    version: str,
+    size_b: str,
+    release_date: str,
+    context_window: str | None = None,
+    source_url: str | None = None,
+    overrides: dict[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """(catalog row as text, column -> why it could not be derived, notes); never raises.
+
+    A refused column is empty in the row. overrides (from --set) fill or replace the optional
+    architecture facts (LAYOUT_FACTS) the user read elsewhere, e.g. in the model's code.
+    """
+    derivation = derive_fields(config)
+    refused = dict(derivation.refused)
+    notes: list[str] = []
+    if context_window is None or not context_window.strip():
+        positions = derivation.values.get("max_position_embeddings")
+        if positions is None:
+            refused["context_window"] = (
+                f"cannot derive context_window: config has no {' / '.join(POSITIONS_KEYS)}; "
+                "pass --context-window N with the length the model card advertises"
+            )
+            context_window = ""
+        else:
+            context_window = str(positions)
+            notes.append(
+                f"note: context_window = {context_window} is the config's max_position_embeddings; "
+                "the model card may advertise a different length (set it with --context-window)"
+            )
+    row = {
+        "model_id": model_id,
+        "model_name": model_name,
+        "family": family,
+        "version": version,
+        "size_b": size_b,
+        "release_date": release_date,
+        "context_window": context_window,
+        "source_url": source_url or "",
+    }
+    row |= {column: _text(derivation.values.get(column)) for column in (*LABELS, *FACTS, *LAYOUT_FACTS)}
+    for column, value in (overrides or {}).items():
+        derived = row[column]
+        row[column] = value
+        refused.pop(column, None)
+        if derived and derived != value.strip():
+            notes.append(f"note: {column} = {value} as set, where the config says {derived}")
+    if overrides and "attention_window" in overrides and "sliding_window" not in overrides:
+        refused.pop("sliding_window", None)  # a window set by hand: the window goes with it
+        if overrides["attention_window"].strip().lower() not in WINDOWED:
+            row["sliding_window"] = ""
+    row = {column: value.strip() for column, value in row.items()}
+    return row, refused, notes
+
+
 def build_row(
     config: dict[str, Any],
     *,
@@ -97,40 +179,22 @@ def build_row(
     release_date: str,
     context_window: str | None = None,
     source_url: str | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
-    """(catalog row as text, notes for the user); AddModelError listing every problem."""
-    try:
-        derived = derive(config)
-    except ConfigError as error:
-        raise AddModelError(str(error)) from None
-    notes: list[str] = []
-    if context_window is None or not context_window.strip():
-        if derived.max_position_embeddings is None:
-            raise AddModelError(
-                f"cannot derive context_window: config has no {' / '.join(POSITIONS_KEYS)}; "
-                "pass --context-window N with the length the model card advertises"
+    """(catalog row as text, notes for the user); AddModelError naming every column it cannot derive."""
+    row, refused, notes = assemble_row(
+        config, model_id=model_id, model_name=model_name, family=family, version=version, size_b=size_b,
+        release_date=release_date, context_window=context_window, source_url=source_url, overrides=overrides,
+    )
+    if refused:
+        lines = list(dict.fromkeys(refused.values()))
+        settable = [column for column in refused if column in LAYOUT_FACTS]
+        if settable:
+            lines.append(
+                f"if you know {', '.join(settable)} from the model's code or report, pass "
+                + " ".join(f"--set {column}=VALUE" for column in settable)
             )
-        context_window = str(derived.max_position_embeddings)
-        notes.append(
-            f"note: context_window = {context_window} is the config's max_position_embeddings; "
-            "the model card may advertise a different length (set it with --context-window)"
-        )
-    row = {
-        "model_id": model_id,
-        "model_name": model_name,
-        "family": family,
-        "version": version,
-        "size_b": size_b,
-        "release_date": release_date,
-        "context_window": context_window,
-        "source_url": source_url or "",
-        **{label: getattr(derived, label) for label in LABELS},
-    }
-    for fact in FACTS:
-        value = getattr(derived, fact)
-        # the catalog holds only whole numbers > 0 here: 0 experts is no expert count
-        row[fact] = "" if value is None or (isinstance(value, int) and value <= 0) else str(value)
-    row = {column: value.strip() for column, value in row.items()}
+        raise AddModelError("\n".join(lines))
     return row, notes
 
 
@@ -171,6 +235,30 @@ def validate_row(row: dict[str, str], vocabulary: dict[str, dict[str, str]]) -> 
             )
         else:
             row[label] = canonical
+    for fact in VOCABULARY_FACTS:
+        if not row.get(fact):
+            continue  # optional: absent or empty is allowed
+        accepted = vocabulary.get(fact, {})
+        canonical = accepted.get(row[fact].lower())
+        if canonical is None:
+            listed = ", ".join(sorted(set(accepted.values())))
+            problems.append(f"{fact} = '{row[fact]}' is not in the vocabulary (accepted: {listed})")
+        else:
+            row[fact] = canonical
+    for fact in ("sliding_window", "num_hidden_layers", "hidden_size", "vocab_size"):
+        if row.get(fact) and _positive(row[fact], whole=True) is None:
+            problems.append(f"{fact} = '{row[fact]}' is not a whole number > 0")
+    window = row.get("attention_window", "")
+    if window and (window in WINDOWED) != bool(row.get("sliding_window")):
+        problems.append(
+            f"sliding_window = '{row.get('sliding_window', '')}' with attention_window = '{window}': "
+            "the window is given exactly when attention_window is sliding or local-global"
+        )
+    if window and (window == "none") != (row.get("attention") == "SSM"):
+        problems.append(
+            f"attention_window = '{window}' with attention = '{row.get('attention')}': "
+            "'none' (no attention layers) goes with attention SSM, and only with it"
+        )
     return problems
 
 
@@ -221,6 +309,7 @@ def add_model(args: argparse.Namespace) -> None:
         release_date=args.release_date,
         context_window=args.context_window,
         source_url=args.source_url or fetched_url,
+        overrides=parse_overrides(args.set or []),
     )
     problems = validate_row(row, read_vocabulary())
     if row["model_id"] in model_ids:
@@ -229,6 +318,9 @@ def add_model(args: argparse.Namespace) -> None:
         problems.append("source_url is required in the shipped catalog: pass --source-url (the model's repo)")
     if problems:
         raise AddModelError("the row is not valid:\n" + "\n".join(f"  - {problem}" for problem in problems))
+    dropped = [column for column in LAYOUT_FACTS if row.get(column) and column not in header]
+    if dropped:
+        notes.append(f"note: the catalog {catalog} has no column(s) {', '.join(dropped)}: not written")
     for note in notes:
         print(note, file=sys.stderr)
     if args.dry_run:
@@ -239,6 +331,18 @@ def add_model(args: argparse.Namespace) -> None:
         f"Appended {row['model_id']} to {catalog}: attention {row['attention']}, ffn {row['ffn']}, "
         f"activation {row['activation']}, norm {row['norm']}, context_window {row['context_window']}"
     )
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """--set FIELD=VALUE pairs, for the optional architecture facts only."""
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        column, equals, value = pair.partition("=")
+        column = column.strip()
+        if not equals or column not in LAYOUT_FACTS:
+            raise AddModelError(f"--set {pair}: write FIELD=VALUE with FIELD one of {', '.join(LAYOUT_FACTS)}")
+        overrides[column] = value.strip()
+    return overrides
 
 
 def command_add_model(args: argparse.Namespace) -> int:
@@ -269,6 +373,11 @@ def add_parser(commands: Any) -> None:
         "--context-window", help="advertised context length in tokens (default: max_position_embeddings)"
     )
     parser.add_argument("--source-url", help="where the facts were read (default: the repo fetched, if any)")
+    parser.add_argument(
+        "--set", action="append", metavar="FIELD=VALUE",
+        help="give an architecture fact the config cannot decide (repeatable; one of: "
+        + ", ".join(LAYOUT_FACTS) + "), e.g. --set position_encoding=ALiBi",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the row as CSV, change nothing")
     parser.add_argument(
         "--catalog", help=f"catalog CSV to append to (default: {DEFAULT_CATALOG.relative_to(PROJECT_DIR)})"

@@ -15,6 +15,7 @@ import yaml
 
 from archrarity import DEFAULT_DB, PROJECT_DIR
 from archrarity.add_model import add_parser as add_add_model_parser
+from archrarity.enrich import add_parser as add_enrich_parser
 from archrarity.publish import build_and_publish
 
 
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=command_build)
 
     add_add_model_parser(commands)
+    add_enrich_parser(commands)
     return parser
 
 

@@ -186,7 +186,12 @@ def test_appends_one_row_to_a_copy_of_the_catalog(catalog_copy: Path, capsys: Ca
         rows = list(reader)
         assert reader.fieldnames == catalog_header()
     assert len(rows) == before.count(b"\n")  # header line + old rows = old rows + new row
-    assert rows[-1] == {
+    # DeepSeek-V3: full-context MLA with rotary parts, latent norms (no QK-norm), untied; 61 layers
+    new_facts = {
+        "attention_window": "global", "sliding_window": "", "position_encoding": "RoPE", "qk_norm": "false",
+        "tie_word_embeddings": "false", "num_hidden_layers": "61", "hidden_size": "7168", "vocab_size": "129280",
+    }
+    assert rows[-1] == {column: value for column, value in new_facts.items() if column in catalog_header()} | {
         "model_id": "deepseek-v3-again", "model_name": "DeepSeek-V3, again", "family": "DeepSeek",
         "version": "3", "size_b": "671", "release_date": "2024-12-26", "attention": "MLA", "ffn": "MoE",
         "activation": "SwiGLU", "norm": "RMSNorm", "context_window": "131072", "total_params_b": "",
