@@ -4,6 +4,9 @@
 -- attention (MLA, Hybrid, SSM) stays as it is. Without it, attention is scored as is and ffn
 -- is a feature of its own. A feature that is not scored is null here.
 -- A scored model without a value for a scored extra feature stops the build, naming both.
+-- A table: the weights, the score and the coverage selection all read it (as a view each would
+-- redo it, and the chain of views before rarity_scores would be six deep).
+{{ config(materialized='table') }}
 {%- set moe_as_attention = setting('moe_as_attention') %}
 {%- set scored = scored_features() %}
 

@@ -1,15 +1,12 @@
 -- How diverse each method's selection is, trait feature by trait feature: per size category,
 -- method and feature, how many distinct values the category's scored models have, how many
 -- of them the selection covers, and which it leaves uncovered. The traits are the coverage
--- method's (the scored features as scored, and the context band).
+-- method's (the scored features as scored, and the context band); how redundant each
+-- selection is (identical signatures) is in selection_comparison.
 with
 
 category_traits as (
     select * from {{ ref('int_category_traits_selected') }}
-),
-
-comparison as (
-    select * from {{ ref('selection_comparison') }}
 ),
 
 coverage as (
@@ -32,13 +29,8 @@ final as (
         cast(coverage.values_in_category as bigint) as values_in_category,
         cast(coverage.values_selected as bigint) as values_selected,
         cast(coverage.values_selected as double) / coverage.values_in_category as share_covered,
-        coverage.values_uncovered,
-        comparison.identical_signature_pairs
+        coverage.values_uncovered
     from coverage
-    inner join comparison
-        on
-            coverage.size_category = comparison.size_category
-            and coverage.selection_method = comparison.selection_method
 )
 
 select * from final
