@@ -18,7 +18,7 @@ from matplotlib.colors import to_rgb
 
 from archrarity import PROJECT_DIR, report
 from archrarity.cli import print_selection
-from archrarity.report import OUTPUT_TABLES, write_reports
+from archrarity.report import OPTIONAL_TABLES, OUTPUT_TABLES, write_reports
 from archrarity.report.chart import TIER_COLOURS, draw_chart, plotted_picks, plotted_values
 from archrarity.report.queries import CATALOG_ROW_LIMIT, CHART_GROUP_LIMIT, NO_SIZE_CLASS, chart_data, chart_rows
 
@@ -664,20 +664,34 @@ def real_catalog_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_report_of_the_real_catalog(real_catalog_db: Path, tmp_path: Path) -> None:
     settings: dict[str, object] = {**SETTINGS, "top_n": 5}
     written = write_reports(real_catalog_db, tmp_path / "report", settings)
-    assert {path.name for path in written} == REPORT_FILES
     markdown = (tmp_path / "report" / "selection.md").read_text()
     with duckdb.connect(str(real_catalog_db), read_only=True) as connection:
+        present = {row[0] for row in connection.sql("select table_name from duckdb_tables()").fetchall()}
         table = connection.sql(
             f"select coalesce(size_category, '{NO_SIZE_CLASS}'), model_id, rarity_score from rarity_scores"
         ).fetchall()
         rows = chart_rows(connection)
         selected = connection.sql("select model_id, selection_reason from model_selection").fetchall()
+        picks = (
+            connection.sql("select selection_method, model_id, selection_reason from selection_picks").fetchall()
+            if "selection_picks" in present
+            else [("top_n", model_id, reason) for model_id, reason in selected]
+        )
+    assert {path.name for path in written} == REPORT_FILES | {
+        f"{name}.parquet" for name in OPTIONAL_TABLES if name in present
+    }
     group_sizes = Counter(group for group, *_ in table)
     if max(group_sizes.values()) <= CHART_GROUP_LIMIT:
         assert sorted(rows) == sorted(table)
     assert set(rows) <= set(table)
     selection_part = markdown.split("## Superseded models", 1)[0]
-    for model_id, reason in selected:
+    methods = {method for method, *_ in picks}
+    for method, model_id, reason in picks:
         lines = table_lines(selection_part, model_id)
-        assert len(lines) == 1 and lines[0].rstrip().endswith(f"| {reason} |"), model_id
+        assert len(lines) == 1, model_id  # one row per model, whichever methods pick it
+        if methods == {"top_n"}:
+            assert lines[0].rstrip().endswith(f"| {reason} |"), model_id
+        elif method == "top_n":
+            # the cells after the weights: top N, coverage, gain, traits added
+            assert lines[0].strip().strip("|").split("|")[-4].strip() == reason, model_id
     assert "llama-3.3-70b" in markdown
