@@ -170,7 +170,7 @@ def _decision(source: Source, every_pick: Sequence[Pick], methods: Sequence[str]
     for category in categories:
         parts.append(
             f'<article class="category" id="decision-{_e(category.name)}"><h3>{_e(category.name)} '
-            f'<span class="figures">· {category.total} scored models</span></h3><div class="methods">'
+            f'<span class="figures">· {category.total:,} scored models</span></h3><div class="methods">'
         )
         for method in methods:
             chosen_picks = [p for p in every_pick if p.size_category == category.name and p.method == method]
@@ -252,12 +252,20 @@ def _chart_svg(group: ChartGroup, bars: Sequence[ChartRow], x_max: float, tiers:
         parts.append(
             f'<text x="{x:.1f}" y="{bottom + 15}" font-size="11" text-anchor="middle" fill="#5b6575">{tick:g}</text>'
         )
-    for value, name, dash in ((tiers[0], "tier_moderate", "5 3"), (tiers[1], "tier_high", "8 3 2 3")):
+    # tier_moderate's label left of its line, tier_high's right of it: close thresholds never overlap
+    for value, name, dash, side in (
+        (tiers[0], "tier_moderate", "5 3", "end"),
+        (tiers[1], "tier_high", "8 3 2 3", "start"),
+    ):
         x = _BAR_START + value * scale
         parts.append(
             f'<line x1="{x:.1f}" y1="{_TOP - 6}" x2="{x:.1f}" y2="{bottom}" stroke="#555" stroke-dasharray="{dash}"/>'
         )
-        parts.append(f'<text x="{x + 3:.1f}" y="{_TOP - 10}" font-size="10.5" fill="#555">{name} = {value:g}</text>')
+        label_x = x + 3 if side == "start" else x - 3
+        parts.append(
+            f'<text x="{label_x:.1f}" y="{_TOP - 10}" font-size="10.5" fill="#555" text-anchor="{side}">'
+            f"{name} = {value:g}</text>"
+        )
     for slot, row in zip(positions, bars, strict=True):
         y = _TOP + slot * _ROW
         middle = y + _ROW / 2
@@ -422,14 +430,13 @@ def _superseded(source: Source) -> str:
             ]
             for r in rows
         ]
-        parts.append(
-            _table(
-                ["model_id", "family", "size_b", "version", "released", "replaced by", "its version", "its release"],
-                cells,
-            )
-        )
+        headers = ["model_id", "family", "size_b", "version", "released", "replaced by", "its version", "its release"]
+        parts.append(f'<div class="table-wrap short">{_table(headers, cells)}</div>')
         if total > len(rows):
-            parts.append(f'<p class="note">… and {total - len(rows)} more: see superseded_models.parquet.</p>')
+            parts.append(
+                f'<p class="note">The first {len(rows):,} of {total:,} by family and size; every one is in '
+                "superseded_models.parquet.</p>"
+            )
     else:
         parts.append("<p>No model was superseded.</p>")
     kept = queries.kept_baselines(source)

@@ -10,11 +10,13 @@ table of millions of rows never reaches Python.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+
+T = TypeVar("T")
 
 #: The selection methods, in the order the reports show them.
 METHODS = ("top_n", "coverage")
@@ -142,6 +144,7 @@ class Source:
 
     connection: duckdb.DuckDBPyConnection
     _columns: dict[str, list[str]] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         found = self.connection.execute(
@@ -154,6 +157,12 @@ class Source:
         ).fetchall()
         for table, column in found:
             self._columns.setdefault(table, []).append(column)
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per Source: the reports ask for the same categories and picks often."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def has(self, relation: str) -> bool:
         return relation in self._columns
@@ -187,6 +196,10 @@ def sql_string(text: str) -> str:
 
 def categorical_features(source: Source) -> list[Feature]:
     """The scored categorical features, in the order of the score's formula."""
+    return source.cached("categorical_features", lambda: _categorical_features(source))
+
+
+def _categorical_features(source: Source) -> list[Feature]:
     candidates = [
         (name, column)
         for name, column in _CATEGORICAL
@@ -268,6 +281,10 @@ def methods_present(source: Source) -> list[str]:
 
 def categories(source: Source) -> list[Category]:
     """The size categories with scored models, smallest sizes first."""
+    return source.cached("categories", lambda: _categories(source))
+
+
+def _categories(source: Source) -> list[Category]:
     found = source.rows(
         """
         select size_category, count(*) as total
@@ -291,6 +308,10 @@ def outside_categories(source: Source) -> int:
 
 def picks(source: Source) -> list[Pick]:
     """Every pick of every method with the model's weights and traits: by category, method, order."""
+    return source.cached("picks", lambda: _picks(source))
+
+
+def _picks(source: Source) -> list[Pick]:
     weights = weight_features(source)
     traits = trait_features(source)
     extra = [f"s.{_quote(f.value_column)} as {_quote('v:' + f.name)}" for f in weights]
@@ -417,6 +438,10 @@ def chart_data(source: Source | duckdb.DuckDBPyConnection) -> tuple[list[ChartRo
     """
     if not isinstance(source, Source):
         source = Source(source)
+    return source.cached("chart_data", lambda: _chart_data(source))
+
+
+def _chart_data(source: Source) -> tuple[list[ChartRow], list[ChartGroup]]:
     weights = weight_features(source)
     detail_columns = "".join(
         f", cast(s.{_quote(f.value_column)} as varchar) as {_quote('v:' + f.name)}"
