@@ -334,3 +334,33 @@ def test_page_holds_one_inline_script_pinned_by_its_hash(shipped: tuple[Path, Pa
     assert policy is not None
     assert "default-src 'none'" in policy.group(1)
     assert f"script-src {csp_hash(asset('page.js'))};" in policy.group(1)
+
+
+def test_page_with_the_coverage_selection_ffn_and_extra_features(browser: Browser, tmp_path: Path) -> None:
+    # model_selection holds the coverage picks; ffn and two extra features are scored and are traits
+    db = tmp_path / "published.duckdb"
+    settings = {
+        "selection_method": "coverage",
+        "moe_as_attention": False,
+        "extra_features": ["qk_norm", "attention_window"],
+    }
+    build = run_build(db, tmp_path, settings)
+    assert build.returncode == 0, build.output[-5000:]
+    assert "(coverage selection):" in build.output and "trait share: top_n" in build.output
+    page = tmp_path / "reports" / "index.html"
+    browser.open(page)
+    assert selected_ids(db) <= set(browser.evaluate(VISIBLE_IDS_JS))
+    badge = "document.querySelector('.method .badge').closest('.method').dataset.method"
+    assert browser.evaluate(badge) == "coverage"
+    headers = browser.evaluate(
+        "[...document.querySelector('#decision table.picks thead').querySelectorAll('th')].map(th => th.textContent)"
+    )
+    assert headers[3:] == ["attention", "activation", "norm", "ffn", "attention_window", "qk_norm", "context"]
+    features = set(
+        browser.evaluate(
+            "[...document.querySelectorAll('#traits table.heat tbody td:first-child')].map(td => td.textContent)"
+        )
+    )
+    assert features == {"attention", "activation", "norm", "ffn", "attention_window", "qk_norm", "context_band"}
+    assert browser.requests() == [page.as_uri()]
+    assert browser.errors() == []
