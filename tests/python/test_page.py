@@ -219,19 +219,20 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return db, work / "reports"
 
 
-def selected_ids(db: Path) -> set[str]:
-    relation = (
-        "selection_picks"
-        if query(db, "select count(*) from duckdb_tables() where table_name = 'selection_picks'")[0][0]
-        else "model_selection"
-    )
-    return {row[0] for row in query(db, f"select model_id from {relation}")}
+def selected_ids(db: Path) -> set[tuple[str, str]]:
+    """(method, model_id) of every pick: selection_picks, or model_selection before it existed."""
+    tables = {row[0] for row in query(db, "select table_name from duckdb_tables()")}
+    if "selection_picks" in tables:
+        return set(query(db, "select selection_method, model_id from selection_picks"))
+    return {("top_n", row[0]) for row in query(db, "select model_id from model_selection")}
 
 
+# (method, model_id) of every model_id rendered visible in a method's box of the decision
 VISIBLE_IDS_JS = """
-[...document.querySelectorAll('#decision code.model-id')]
-    .filter(element => element.checkVisibility() && element.getBoundingClientRect().width > 0)
-    .map(element => element.textContent)
+[...document.querySelectorAll('#decision .method code.model-id')]
+    .filter(element => element.checkVisibility({opacityProperty: true, visibilityProperty: true})
+        && element.getBoundingClientRect().width > 0)
+    .map(element => [element.closest('.method').dataset.method, element.textContent])
 """
 CATALOG_IDS_JS = "[...document.querySelectorAll('#catalog-table tbody tr')].map(row => row.dataset.modelId)"
 
@@ -253,7 +254,7 @@ def test_page_of_the_shipped_catalog_in_a_browser(browser: Browser, shipped: tup
     # every selected model is on the page and visible (rendered, not just in the HTML text)
     expected = selected_ids(db)
     assert len(expected) >= 10
-    visible = set(browser.evaluate(VISIBLE_IDS_JS))
+    visible = {tuple(pair) for pair in browser.evaluate(VISIBLE_IDS_JS)}
     assert expected <= visible, f"not visible: {sorted(expected - visible)}"
 
     # the catalog table: every scored model (126 rows, fewer than the page's cap), then filters
@@ -349,7 +350,7 @@ def test_page_with_the_coverage_selection_ffn_and_extra_features(browser: Browse
     assert "(coverage selection):" in build.output and "trait share: top_n" in build.output
     page = tmp_path / "reports" / "index.html"
     browser.open(page)
-    assert selected_ids(db) <= set(browser.evaluate(VISIBLE_IDS_JS))
+    assert selected_ids(db) <= {tuple(pair) for pair in browser.evaluate(VISIBLE_IDS_JS)}
     badge = "document.querySelector('.method .badge').closest('.method').dataset.method"
     assert browser.evaluate(badge) == "coverage"
     headers = browser.evaluate(
