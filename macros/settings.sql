@@ -98,9 +98,20 @@
     {{- return(value) -}}
 {% endmacro %}
 
-{#- The known name closest to `name`, or none when nothing is close: the smallest edit
-    distance after ignoring case, '-' and '_', if it is at most half the longer name. -#}
+{#- The known name closest to `name`, or none when nothing is close. Case, '-' and '_' are
+    ignored; an abbreviation (num_kv_heads, whose letters all appear in order in
+    num_key_value_heads) means the shortest name it abbreviates; otherwise the smallest edit
+    distance, if it is at most half the longer name. -#}
 {% macro _closest_name(name, known) %}
+    {%- set shortest = namespace(name=none) -%}
+    {%- for candidate in known if _is_subsequence(_name_key(name), _name_key(candidate)) -%}
+        {%- if shortest.name is none or candidate | length < shortest.name | length -%}
+            {%- set shortest.name = candidate -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if shortest.name is not none -%}
+        {{- return(shortest.name) -}}
+    {%- endif -%}
     {%- set best = namespace(name=none, distance=none, length=0) -%}
     {%- for candidate in known -%}
         {%- set distance = _edit_distance(_name_key(name), _name_key(candidate)) | int -%}
@@ -129,4 +140,15 @@
         {%- set table.previous = current -%}
     {%- endfor -%}
     {{- return(table.previous[-1]) -}}
+{% endmacro %}
+
+{#- Whether every character of `short` appears in `long`, in order. -#}
+{% macro _is_subsequence(short, long) %}
+    {%- set position = namespace(at=0) -%}
+    {%- for character in long -%}
+        {%- if position.at < short | length and short[position.at] == character -%}
+            {%- set position.at = position.at + 1 -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(short | length > 0 and position.at == short | length) -}}
 {% endmacro %}

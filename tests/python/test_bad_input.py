@@ -32,6 +32,16 @@ CELL_CASES = [
     ("release_date", "2999-01-01", ["deepseek-r1-8b", "release_date", "'2999-01-01'", "in the future"]),
     ("model_id", "DeepSeek_R1", ["model_id", "'DeepSeek_R1'", "does not match"]),
     ("model_id", "example-02", ["model_id 'example-02' appears on 2 rows", "rows 1, 2"]),
+    # the finer facts are optional, but a value that is given must be valid
+    ("attention_window", "windowed", ["deepseek-r1-8b", "attention_window", "'windowed'", "not in the vocabulary"]),
+    ("attention_window", "hybrid", ["deepseek-r1-8b", "attention_window", "'hybrid'", "write local-global"]),
+    ("sliding_window", "4k", ["deepseek-r1-8b", "sliding_window", "'4k'", "whole number of tokens"]),
+    ("position_encoding", "xPos", ["deepseek-r1-8b", "position_encoding", "'xPos'", "not in the vocabulary"]),
+    ("qk_norm", "maybe", ["deepseek-r1-8b", "qk_norm", "'maybe'", "accepted: false, true"]),
+    ("tie_word_embeddings", "2", ["deepseek-r1-8b", "tie_word_embeddings", "'2'", "not in the vocabulary"]),
+    ("num_hidden_layers", "0", ["deepseek-r1-8b", "num_hidden_layers", "'0'", "whole number"]),
+    ("hidden_size", "4096.5", ["deepseek-r1-8b", "hidden_size", "'4096.5'", "whole number"]),
+    ("vocab_size", "128k", ["deepseek-r1-8b", "vocab_size", "'128k'", "whole number"]),
 ]
 
 SETTING_CASES = [
@@ -46,6 +56,13 @@ SETTING_CASES = [
     ({"baselines": "llama-3.1-8b"}, ["baselines", "list of model_ids"]),
     ({"baselines": ["Not An Id"]}, ["baselines", "Not An Id", "is not a model_id"]),
     ({"catalog_path": "catalog.txt"}, ["catalog_path", "catalog.txt", ".csv or .parquet"]),
+    ({"selection_method": "greedy"}, ["selection_method", '"greedy"', "'top_n'", "'coverage'"]),
+    ({"extra_features": "qk_norm"}, ["extra_features", '"qk_norm"', "must be a list"]),
+    ({"extra_features": ["qk-norm"]}, ["extra_features", "is not an extra feature", "did you mean 'qk_norm'"]),
+    ({"extra_features": ["qk_norm", "qk_norm"]}, ["extra_features", "listed twice"]),
+    # a misspelled setting is not silently ignored
+    ({"top-n": 3}, ["Unknown dbt var 'top-n'", "did you mean 'top_n'", "the settings are: top_n"]),
+    ({"selection": "coverage"}, ["Unknown dbt var 'selection'", "the settings are"]),
 ]
 
 
@@ -66,6 +83,9 @@ def test_bad_catalog_cell_stops_the_build(column, value, words, published_copy, 
     checksum = sha256(published_copy)
     build = run_build(published_copy, tmp_path, {"catalog_path": str(catalog), "baselines": []})
     row_words = [] if column == "model_id" else ["row 1 (model_id 'deepseek-r1-8b')"]
+    if column not in rows[1]:  # an optional column the worked example lacks: only row 1 has it
+        catalog = write_catalog(tmp_path / "catalog.csv", rows, [*rows[1], column])
+        build = run_build(published_copy, tmp_path, {"catalog_path": str(catalog), "baselines": []})
     assert_refused(build, published_copy, checksum, [*words, *row_words])
 
 
@@ -141,3 +161,26 @@ def test_bad_row_in_the_seed_is_caught_the_same_way(published_copy, tmp_path):
     checksum = sha256(published_copy)
     build = run_build(published_copy, tmp_path, project_dir=project)
     assert_refused(build, published_copy, checksum, [f"model_id '{rows[0]['model_id']}'", "context_window = '128K'"])
+
+
+def test_a_column_named_twice_is_refused(published_copy, tmp_path):
+    """DuckDB would read the second `attention` as attention_1 and carry on with the first."""
+    lines = WORKED_EXAMPLE.read_text().splitlines()
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("\n".join([lines[0] + ",attention", *(line + ",GQA" for line in lines[1:])]) + "\n")
+    checksum = sha256(published_copy)
+    build = run_build(published_copy, tmp_path, {"catalog_path": str(catalog), "baselines": []})
+    assert_refused(build, published_copy, checksum, ["named more than once in the header: attention"])
+
+
+def test_a_scored_model_without_a_scored_extra_fact_is_named(published_copy, tmp_path):
+    rows = read_catalog()
+    for row in rows:
+        row["qk_norm"] = "false"
+    rows[4]["qk_norm"] = ""  # example-05 leaves it out
+    catalog = write_catalog(tmp_path / "catalog.csv", rows)
+    checksum = sha256(published_copy)
+    build = run_build(
+        published_copy, tmp_path, {"catalog_path": str(catalog), "baselines": [], "extra_features": ["qk_norm"]}
+    )
+    assert_refused(build, published_copy, checksum, ["model 'example-05' has no qk_norm", "extra_features scores"])
