@@ -28,7 +28,8 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def scored_models(db: Path) -> list[dict]:
-    columns = ["model_id", "size_category", "is_baseline", "rarity_score", "release_date", "context_window", *TRAITS[:3]]
+    columns = ["model_id", "size_category", "is_baseline", "rarity_score", "release_date", "context_window"]
+    columns += TRAITS[:3]
     rows = query(db, f"select {', '.join(columns)} from rarity_scores")
     models = [dict(zip(columns, row, strict=True)) for row in rows]
     for model in models:
@@ -64,7 +65,7 @@ def greedy(models: list[dict], weights: dict, budget: int) -> list[tuple[str, fl
     candidates = [m for m in models if not m["is_baseline"]]
     while len(selected) < budget and candidates:
 
-        def order(model: dict) -> tuple:
+        def order(model: dict, covered: set = covered) -> tuple:
             gain = round(sum(weights[t] for t in traits_of(model) - covered), 9)
             is_new = tuple(sorted(traits_of(model), key=str)) not in signatures
             return (-gain, not is_new, -model["rarity_score"], -model["release_date"].toordinal(), model["model_id"])
