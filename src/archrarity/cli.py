@@ -102,7 +102,7 @@ def command_build(args: argparse.Namespace) -> int:
         print(f"\nBuild failed: {db_path} was not changed.", file=sys.stderr)
         return 1
     print(f"\nPublished {db_path}")
-    print(f"Reports in {reports_dir}: rarity_scores.png, selection.md, the output tables as Parquet")
+    print(f"Reports in {reports_dir}: index.html, rarity_scores.png, selection.md, the output tables as Parquet")
     print_selection(db_path)
     return 0
 
