@@ -3,7 +3,7 @@
 -- - sliding_window is given exactly when attention_window is sliding or local-global;
 -- - attention_window is none exactly for SSM models (no attention layers);
 -- - an SSM has no positional encoding; position_encoding none goes with SSM, or with a
---   Hybrid whose attention layers use no positions (Jamba, Granite 4.0-H: the Mamba layers
+--   Hybrid whose attention layers use no positions (Jamba, Granite 4.0-H, Nemotron-H: the Mamba layers
 --   carry the order), the one explained exception (docs/data_notes.md).
 select
     model_id,

@@ -24,7 +24,7 @@ keyed as (
         -- version compared segment by segment as integers; trailing .0 segments dropped so 3 = 3.0
         list_transform(
             string_split(regexp_replace(version, '(\.0+)+$', ''), '.'),
-            segment -> cast(segment as hugeint)
+            lambda segment: cast(segment as hugeint)
         ) as version_key
     from catalog
 ),

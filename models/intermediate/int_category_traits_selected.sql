@@ -26,9 +26,10 @@ per_signature as (
     from models
     group by
         size_category,
-        {%- for feature in traits %}
-        {{ feature_column(feature) }}{{ ',' if not loop.last }}
+        {%- for feature in scored_features() %}
+        {{ feature_column(feature) }},
         {%- endfor %}
+        context_band
 ),
 
 traits as (

@@ -15,9 +15,10 @@ feature_values as (
     unpivot (
         select
             model_id,
-            {%- for feature in features %}
-            cast({{ feature_column(feature) }} as varchar) as {{ feature }}{{ ',' if not loop.last }}
+            {%- for feature in scored_features() %}
+            cast({{ feature_column(feature) }} as varchar) as {{ feature }},
             {%- endfor %}
+            cast(context_band as varchar) as context_band
         from scored_features
     )
     on {{ features | join(', ') }}

@@ -48,11 +48,11 @@ models as (
         {%- for feature in categorical_features() + ['context_band'] %}
         scored_features.{{ feature_column(feature) }},
         {%- endfor %}
-        {% for feature in traits -%}
-        '{{ feature }}=' || cast(scored_features.{{ feature_column(feature) }} as varchar)
-        {{- " || ', ' ||" if not loop.last }}
-        {% endfor -%}
-        as signature
+        -- the signature: every trait as feature=value, in feature order (context_band is last)
+        {%- for feature in scored_features() %}
+        '{{ feature }}=' || cast(scored_features.{{ feature_column(feature) }} as varchar) || ', ' ||
+        {%- endfor %}
+        'context_band=' || cast(scored_features.context_band as varchar) as signature
     from ranked_models
     inner join scored_features
         on ranked_models.model_id = scored_features.model_id
@@ -71,9 +71,10 @@ signatures as (
     group by
         size_category,
         signature,
-        {%- for feature in traits %}
-        {{ feature_column(feature) }}{{ ',' if not loop.last }}
+        {%- for feature in scored_features() %}
+        {{ feature_column(feature) }},
         {%- endfor %}
+        context_band
 ),
 
 -- each signature's traits with their weights, one row per (signature, trait)

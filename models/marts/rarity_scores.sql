@@ -1,5 +1,6 @@
 -- One row per scored model: its catalog facts, every weight, its rarity score and tier, its
 -- size category, rank and whether (and why) it is selected by the selection_method in force.
+-- depends_on: {{ ref('int_models_selected_by_coverage') }}
 {%- set method = setting('selection_method') %}
 
 with
@@ -8,9 +9,13 @@ ranked_models as (
     select * from {{ ref('int_models_selected_by_category') }}
 ),
 
+{%- if method == 'coverage' %}
+
+-- the coverage method's verdicts, read only when that method is in force
 coverage as (
     select * from {{ ref('int_models_selected_by_coverage') }}
 ),
+{%- endif %}
 
 final as (
     select
@@ -78,8 +83,10 @@ final as (
         {%- endif %}
         ranked_models.superseded_by
     from ranked_models
+    {%- if method == 'coverage' %}
     left join coverage
         on ranked_models.model_id = coverage.model_id
+    {%- endif %}
 )
 
 select * from final

@@ -124,7 +124,8 @@ row_problems as (
                     then {{ catalog_problem(column, "'" ~ problem ~ "'") }}
             end{{ ',' if not loop.last }}
             {%- endfor %}
-        ], problem -> problem is not null)) as problem
+        -- `problem` in the lambda is its own argument, not a column
+        ], lambda problem: problem is not null)) as problem  -- noqa: RF02
     from failed
     {% for feature in label_features + optional_labels -%}
     left join accepted as {{ feature }}_accepted
