@@ -19,10 +19,13 @@ ARCHRARITY_BUILD = $(BIN)/archrarity build --db "$$ARCHRARITY_DB" --vars "$$ARCH
 .PHONY: build test lint docs bench clean browser
 
 # Set-up: the venv with the pinned dependencies and this project's package (editable).
-$(VENV)/.installed: requirements.txt pyproject.toml
+# Beside it, in its own folder, the DuckDB 1.1 that BI drivers bundle: a test opens the
+# published file with it, to prove the file's storage version still suits them.
+$(VENV)/.installed: requirements.txt pyproject.toml tests/duckdb-1.1.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade --target $(VENV)/duckdb-1.1 -r tests/duckdb-1.1.txt
 	touch $@
 
 # The main job: dbt build into a scratch file, publish $(DB) only if every model and test passed.
