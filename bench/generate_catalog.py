@@ -18,6 +18,12 @@ give the same rows, in the same order, on every run and machine. The skew is hub
   common nominal sizes (ties on size_b), half with one decimal; contexts 2048..1048576.
 * config.json facts consistent with the labels (head counts, kv_lora_rank, experts, active <
   total for MoE), so the project's label cross-check test passes.
+* the finer facts (generator version 2) consistent with the project's data tests:
+  attention_window `none` exactly for SSM, else ~70% global, 12% sliding, 18% local-global;
+  sliding_window (512..8192) exactly when the window is sliding or local-global;
+  position_encoding `none` for every SSM and half the Hybrids, else ~88% RoPE, then RoPE+NoPE,
+  ALiBi, learned; qk_norm ~20% true, tie_word_embeddings ~30% true (Parquet booleans); layers,
+  hidden size and vocabulary size drawn from common config values.
 * model_id `syn-0000001` ... (`syn-%07d`): unique, and never one of the shipped baselines, so
   benchmark runs pass `--vars '{"baselines": []}'` (see bench/README.md).
 
@@ -37,7 +43,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEED_CATALOG = PROJECT_DIR / "seeds" / "catalog.csv"
 DEFAULT_OUT_DIR = PROJECT_DIR / "bench" / "out"
 # Bump when the generated rows change, so cached files are not reused across versions.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # Each list entry is equally likely: repetition is the weight.
 CONTEXTS = (
@@ -67,7 +73,11 @@ rows as (
         cast(hash(i, $seed, 'activation') >> 1 as bigint) % 1000 as u_activation,
         cast(hash(i, $seed, 'norm') >> 1 as bigint) % 100 as u_norm,
         cast(hash(i, $seed, 'version') >> 1 as bigint) as h_version,
-        cast(hash(i, $seed, 'config') >> 1 as bigint) as h_config
+        cast(hash(i, $seed, 'config') >> 1 as bigint) as h_config,
+        -- the finer facts (version 2): salts of their own, so the columns above are unchanged
+        cast(hash(i, $seed, 'window') >> 1 as bigint) % 100 as u_window,
+        cast(hash(i, $seed, 'position') >> 1 as bigint) % 100 as u_position,
+        cast(hash(i, $seed, 'shape') >> 1 as bigint) as h_shape
     from range($n_rows) as t (i)
 ),
 
@@ -85,6 +95,9 @@ labelled as (
         family_number,
         h_version,
         h_config,
+        u_window,
+        u_position,
+        h_shape,
         -- size: a band, then half the time a common nominal size, else one decimal within the band
         case
             when u_band < 8 then
@@ -183,7 +196,29 @@ final as (
         context_window as max_position_embeddings,
         case when ffn = 'MoE' then experts end as num_experts,
         case when ffn = 'MoE' then experts_active end as experts_per_token,
-        'https://huggingface.co/synthetic/' || printf('syn-%07d', i + 1) as source_url
+        'https://huggingface.co/synthetic/' || printf('syn-%07d', i + 1) as source_url,
+        attention_window,
+        case
+            when attention_window in ('sliding', 'local-global')
+                then [512, 1024, 2048, 4096, 4096, 8192][1 + (h_shape // 50000) % 6]
+        end::bigint as sliding_window,
+        -- an SSM has no positions; a Hybrid may use none (its Mamba layers carry the order);
+        -- otherwise mostly RoPE, then RoPE+NoPE, ALiBi, learned
+        case
+            when attention = 'SSM' then 'none'
+            when attention = 'Hybrid' and u_position < 50 then 'none'
+            when u_position < 88 then 'RoPE'
+            when u_position < 94 then 'RoPE+NoPE'
+            when u_position < 97 then 'ALiBi'
+            else 'learned'
+        end as position_encoding,
+        (h_shape // 300000) % 100 < 20 as qk_norm,
+        (h_shape // 30000000) % 100 < 30 as tie_word_embeddings,
+        [16, 24, 28, 32, 36, 40, 48, 60, 64, 80, 96, 126][1 + h_shape % 12]::bigint as num_hidden_layers,
+        [1024, 2048, 2560, 3072, 4096, 5120, 6144, 8192, 12288, 16384][1 + (h_shape // 12) % 10]::bigint
+            as hidden_size,
+        [32000, 32768, 50257, 65536, 100352, 128256, 151936, 256000, 262144][1 + (h_shape // 120) % 9]::bigint
+            as vocab_size
     from (
         select
             *,
@@ -198,7 +233,14 @@ final as (
                 when shape = 7 then major || '.' || minor || '.' || cast((h_config // 172800) % 4 as varchar)
                 when shape = 8 then major || '.0'
                 else major || '.' || minor || '.0'
-            end as version
+            end as version,
+            -- no attention layers in an SSM; else ~70% global, 12% sliding, 18% local-global
+            case
+                when attention = 'SSM' then 'none'
+                when u_window < 70 then 'global'
+                when u_window < 82 then 'sliding'
+                else 'local-global'
+            end as attention_window
         from versioned
     ) as named
     order by i
