@@ -1,6 +1,10 @@
 -- Step 4: each scored model's size category and rank in it (rarity_score descending, then
 -- the newer release, then the smaller model_id); the top_n of each category are selected by
 -- rarity, and every baseline is selected too. A model in no category is never ranked.
+-- A narrow table (the scores and the ranking, not the catalog's columns): rarity_scores and
+-- the coverage selection both read it, and as a view each would redo steps 2 to 4.
+{{ config(materialized='table') }}
+
 with
 
 catalog_models as (
@@ -11,9 +15,17 @@ scores as (
     select * from {{ ref('int_models_scored') }}
 ),
 
+size_categories as (
+    select * from {{ ref('stg_size_categories') }}
+),
+
 scored_models as (
     select
-        catalog_models.*,
+        catalog_models.model_id,
+        catalog_models.model_name,
+        catalog_models.size_b,
+        catalog_models.release_date,
+        catalog_models.is_baseline,
         scores.attention_feature,
         scores.context_band,
         {%- for feature in categorical_features() %}
@@ -27,15 +39,9 @@ scored_models as (
         on catalog_models.model_id = scores.model_id
 ),
 
-size_categories as (
-    select * from {{ ref('stg_size_categories') }}
-),
-
--- the rank is computed on the sort keys alone, then joined back: a window over every catalog
--- column would carry them all through its sort
-ranks as (
+ranked as (
     select
-        scored_models.model_id,
+        scored_models.*,
         size_categories.size_category,
         case
             when size_categories.size_category is not null
@@ -47,16 +53,6 @@ ranks as (
     from scored_models
     left join size_categories
         on scored_models.size_b between size_categories.min_size_b and size_categories.max_size_b
-),
-
-ranked as (
-    select
-        scored_models.*,
-        ranks.size_category,
-        ranks.rank_in_category
-    from scored_models
-    inner join ranks
-        on scored_models.model_id = ranks.model_id
 ),
 
 final as (

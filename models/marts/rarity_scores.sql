@@ -5,6 +5,10 @@
 
 with
 
+catalog_models as (
+    select * from {{ ref('int_models_to_score') }}
+),
+
 ranked_models as (
     select * from {{ ref('int_models_selected_by_category') }}
 ),
@@ -20,38 +24,38 @@ coverage as (
 final as (
     select
         -- ids
-        ranked_models.model_id,
-        ranked_models.model_name,
-        ranked_models.family,
-        ranked_models.version,
-        ranked_models.size_b,
-        ranked_models.release_date,
+        catalog_models.model_id,
+        catalog_models.model_name,
+        catalog_models.family,
+        catalog_models.version,
+        catalog_models.size_b,
+        catalog_models.release_date,
         -- architecture
-        ranked_models.attention,
-        ranked_models.ffn,
-        ranked_models.activation,
-        ranked_models.norm,
-        ranked_models.context_window,
+        catalog_models.attention,
+        catalog_models.ffn,
+        catalog_models.activation,
+        catalog_models.norm,
+        catalog_models.context_window,
         -- config.json facts
-        ranked_models.total_params_b,
-        ranked_models.active_params_b,
-        ranked_models.num_attention_heads,
-        ranked_models.num_key_value_heads,
-        ranked_models.kv_lora_rank,
-        ranked_models.hidden_act,
-        ranked_models.max_position_embeddings,
-        ranked_models.num_experts,
-        ranked_models.experts_per_token,
-        ranked_models.source_url,
+        catalog_models.total_params_b,
+        catalog_models.active_params_b,
+        catalog_models.num_attention_heads,
+        catalog_models.num_key_value_heads,
+        catalog_models.kv_lora_rank,
+        catalog_models.hidden_act,
+        catalog_models.max_position_embeddings,
+        catalog_models.num_experts,
+        catalog_models.experts_per_token,
+        catalog_models.source_url,
         -- finer architecture facts
-        ranked_models.attention_window,
-        ranked_models.sliding_window,
-        ranked_models.position_encoding,
-        ranked_models.qk_norm,
-        ranked_models.tie_word_embeddings,
-        ranked_models.num_hidden_layers,
-        ranked_models.hidden_size,
-        ranked_models.vocab_size,
+        catalog_models.attention_window,
+        catalog_models.sliding_window,
+        catalog_models.position_encoding,
+        catalog_models.qk_norm,
+        catalog_models.tie_word_embeddings,
+        catalog_models.num_hidden_layers,
+        catalog_models.hidden_size,
+        catalog_models.vocab_size,
         -- scoring
         ranked_models.attention_feature,
         ranked_models.weight_attention,
@@ -68,7 +72,7 @@ final as (
         -- selection
         ranked_models.size_category,
         ranked_models.rank_in_category,
-        ranked_models.is_baseline,
+        catalog_models.is_baseline,
         '{{ method }}' as selection_method,
         {%- if method == 'coverage' %}
         coverage.coverage_reason as selection_reason,
@@ -81,11 +85,13 @@ final as (
         cast(null as double) as gain,
         cast(null as varchar) as traits_added,
         {%- endif %}
-        ranked_models.superseded_by
-    from ranked_models
+        catalog_models.superseded_by
+    from catalog_models
+    inner join ranked_models
+        on catalog_models.model_id = ranked_models.model_id
     {%- if method == 'coverage' %}
     left join coverage
-        on ranked_models.model_id = coverage.model_id
+        on catalog_models.model_id = coverage.model_id
     {%- endif %}
 )
 
