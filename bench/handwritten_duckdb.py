@@ -84,7 +84,8 @@ NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT",
 
 def trimmed(text: str) -> str:
     """Trimmed, empty as null; most values need no trim, and testing both ends is cheaper."""
-    return f"case when {text} like ' %' or {text} like '% ' or {text} = '' then nullif(trim({text}), '') else {text} end"
+    padded = f"{text} like ' %' or {text} like '% ' or {text} = ''"
+    return f"case when {padded} then nullif(trim({text}), '') else {text} end"
 
 
 def column_sql(name: str, parquet_type: str | None) -> tuple[str, str]:
@@ -150,7 +151,8 @@ def define_catalog(connection: duckdb.DuckDBPyConnection, catalog: Path) -> None
     """Views over the Parquet file: `typed` (trimmed text, checked numbers and dates, raw labels)
     and `labelled` (typed plus each label's canonical value and hint)."""
     source = f"read_parquet('{str(catalog).replace(chr(39), chr(39) * 2)}', file_row_number = true)"
-    types = {row[0].lower(): row[1].upper() for row in connection.execute(f"describe select * from {source}").fetchall()}
+    described = connection.execute(f"describe select * from {source}").fetchall()
+    types = {row[0].lower(): row[1].upper() for row in described}
     missing = [name for name in REQUIRED if name not in types]
     if missing:
         raise SystemExit(f"{catalog} lacks required column(s): {', '.join(missing)}")
@@ -214,51 +216,49 @@ def check_catalog(connection: duckdb.DuckDBPyConnection) -> int:
     raise SystemExit(f"{len(problems)} problem(s) in the catalog:\n{listed}{more}")
 
 
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def problem_query() -> str:
     """One message per problem of the failed rows: row, model_id, column, value, what is wrong."""
 
     def message(column: str, problem: str, value: str | None = None) -> str:
-        shown = value or column
+        """`problem` is SQL text (a literal or an expression)."""
         return (
             f"'row ' || source_row || ' (model_id ' || coalesce('''' || model_id || '''', 'missing') || '): "
-            f"{column} = ' || coalesce('''' || {shown}::varchar || '''', 'empty') || ' ' || {problem}"
+            f"{column} = ' || coalesce('''' || {value or column}::varchar || '''', 'empty') || ' ' || {problem}"
         )
 
+    required = literal("is required")
+    model_id_pattern = literal("does not match [a-z0-9][a-z0-9._-]* (lower case, digits, . _ -)")
     cases = [
-        f"case when model_id is null then {message('model_id', chr(39) + 'is required' + chr(39))} "
-        f"when not regexp_full_match(model_id, '[a-z0-9][a-z0-9._-]*') then "
-        f"{message('model_id', chr(39) + 'does not match [a-z0-9][a-z0-9._-]* (lower case, digits, . _ -)' + chr(39))} end",
-        f"case when model_name is null then {message('model_name', chr(39) + 'is required' + chr(39))} end",
-        f"case when family is null then {message('family', chr(39) + 'is required' + chr(39))} end",
-        f"case when version is null then {message('version', chr(39) + 'is required' + chr(39))} "
+        f"case when model_id is null then {message('model_id', required)} "
+        f"when not regexp_full_match(model_id, '[a-z0-9][a-z0-9._-]*') "
+        f"then {message('model_id', model_id_pattern)} end",
+        f"case when model_name is null then {message('model_name', required)} end",
+        f"case when family is null then {message('family', required)} end",
+        f"case when version is null then {message('version', required)} "
         f"when not regexp_full_match(version, '\\d+(\\.\\d+)*') then "
-        f"{message('version', chr(39) + 'is not dotted numbers like 3 or 3.1' + chr(39))} end",
-        f"case when release_date_raw is null then {message('release_date', chr(39) + 'is required' + chr(39), 'release_date_raw')} "
+        f"{message('version', literal('is not dotted numbers like 3 or 3.1'))} end",
+        f"case when release_date_raw is null then {message('release_date', required, 'release_date_raw')} "
         f"when release_date is null then "
-        f"{message('release_date', chr(39) + 'is not a real date written YYYY-MM-DD' + chr(39), 'release_date_raw')} "
+        f"{message('release_date', literal('is not a real date written YYYY-MM-DD'), 'release_date_raw')} "
         f"when release_date > current_date then "
-        f"{message('release_date', chr(39) + 'is in the future' + chr(39), 'release_date_raw')} end",
+        f"{message('release_date', literal('is in the future'), 'release_date_raw')} end",
     ]
+    unknown = literal("is not in the vocabulary (extend seeds/vocabulary.csv or seeds/vocabulary_aliases.csv)")
     for feature in (*REQUIRED_LABELS, *OPTIONAL_LABELS):
-        unknown = f"coalesce({feature}_hint, 'is not in the vocabulary (extend seeds/vocabulary.csv or seeds/vocabulary_aliases.csv)')"
-        required = (
-            f"when {feature} is null then {message(feature, chr(39) + 'is required' + chr(39))} "
-            if feature in REQUIRED_LABELS
-            else ""
+        when_missing = (
+            f"when {feature} is null then {message(feature, required)} " if feature in REQUIRED_LABELS else ""
         )
-        cases.append(
-            f"case {required}when {feature} is not null and {feature}_value is null then {message(feature, unknown)} end"
-        )
+        refused = message(feature, f"coalesce({feature}_hint, {unknown})")
+        cases.append(f"case {when_missing}when {feature} is not null and {feature}_value is null then {refused} end")
     for name, (_, is_required) in NUMBERS.items():
-        problem = "'" + NUMBER_PROBLEMS.get(name, "is not a whole number > 0") + "'"
-        required = (
-            f"when {name}_raw is null then {message(name, chr(39) + 'is required' + chr(39), name + '_raw')} "
-            if is_required
-            else ""
-        )
-        cases.append(
-            f"case {required}when {name}_raw is not null and {name} is null then {message(name, problem, name + '_raw')} end"
-        )
+        raw = f"{name}_raw"
+        when_missing = f"when {raw} is null then {message(name, required, raw)} " if is_required else ""
+        refused = message(name, literal(NUMBER_PROBLEMS.get(name, "is not a whole number > 0")), raw)
+        cases.append(f"case {when_missing}when {raw} is not null and {name} is null then {refused} end")
     return (
         f"select unnest(list_filter([{', '.join(cases)}], lambda problem: problem is not null)) "
         f"from labelled where not {row_is_valid()} order by source_row"
@@ -283,7 +283,10 @@ def context_band(column: str) -> str:
     """The smallest power of two >= the context window; the two corrections make the
     logarithm exact whatever it rounds to."""
     power = f"cast(power(2, ceil(log2({column}))) as bigint)"
-    return f"case when {power} < {column} then {power} * 2 when {power} // 2 >= {column} then {power} // 2 else {power} end"
+    return (
+        f"case when {power} < {column} then {power} * 2 "
+        f"when {power} // 2 >= {column} then {power} // 2 else {power} end"
+    )
 
 
 def write_scores(connection: duckdb.DuckDBPyConnection) -> None:
@@ -313,7 +316,7 @@ def write_scores(connection: duckdb.DuckDBPyConnection) -> None:
         semi join newest on typed.model_id = newest.model_id
     ),
     -- the labels canonical for the kept rows only
-    labelled_kept as ({with_labels('kept')}),
+    labelled_kept as ({with_labels("kept")}),
     latest as materialized (
         select
             {output_columns()},
@@ -374,7 +377,7 @@ def write_scores(connection: duckdb.DuckDBPyConnection) -> None:
         where size_category is not null
     )
     select
-        {', '.join(f'scored.{name}' for name in CATALOG_COLUMNS)},
+        {", ".join(f"scored.{name}" for name in CATALOG_COLUMNS)},
         scored.attention_feature,
         scored.weight_attention,
         scored.weight_activation,
@@ -391,7 +394,7 @@ def write_scores(connection: duckdb.DuckDBPyConnection) -> None:
             when scored.rarity_score >= {TIER_MODERATE} then 'moderate'
             else 'low'
         end as rarity_tier,
-        {context_band('scored.context_window')} as context_band,
+        {context_band("scored.context_window")} as context_band,
         scored.size_category,
         ranks.rank_in_category,
         false as is_baseline,
@@ -558,9 +561,8 @@ def write_selections(connection: duckdb.DuckDBPyConnection) -> None:
     inner join rarity_scores as scores on picks.model_id = scores.model_id
     """)
     # the category's traits, and which of them each method's selection covers
-    trait_columns = (
-        "attention_feature as attention, activation, norm, context_band::varchar as context_band"
-    )
+    trait_columns = "attention_feature as attention, activation, norm, context_band::varchar as context_band"
+    scores_trait_columns = trait_columns.replace("attention_feature", "scores.attention_feature")
     connection.execute(f"""
     create temp table category_traits as
     with
@@ -574,7 +576,7 @@ def write_selections(connection: duckdb.DuckDBPyConnection) -> None:
         from (unpivot category_signatures on attention, activation, norm, context_band into name feature value value)
     ),
     selected_signatures as (
-        select distinct picks.selection_method, scores.size_category, {trait_columns.replace("attention_feature", "scores.attention_feature")}
+        select distinct picks.selection_method, scores.size_category, {scores_trait_columns}
         from selection_picks as picks
         inner join rarity_scores as scores on picks.model_id = scores.model_id
     ),
