@@ -64,7 +64,7 @@ newest_ids as (
         order by
             list_transform(
                 string_split(regexp_replace(version, '(\\.0+)+$', ''), '.'),
-                segment -> cast(segment as hugeint)
+                lambda segment: cast(segment as hugeint)
             ) desc,
             release_date desc,
             model_id asc

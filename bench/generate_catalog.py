@@ -283,7 +283,7 @@ def generate(
     }
     with duckdb.connect() as connection:
         connection.execute(f"create temp table catalog as {CATALOG_SQL}", params)
-        columns = [row[0] for row in connection.sql("describe catalog").fetchall()]
+        columns = [row[0] for row in connection.execute("describe catalog").fetchall()]
         if columns != catalog_header():
             raise SystemExit(f"generated columns {columns} differ from the header of {SEED_CATALOG}")
         for fmt, path in todo.items():

@@ -26,7 +26,6 @@ read and the models scored. bench/run.py times it as a process under /usr/bin/ti
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from pathlib import Path
@@ -115,36 +114,29 @@ def column_sql(name: str, parquet_type: str | None) -> tuple[str, str]:
     return text, text
 
 
-def spellings() -> dict[str, list[tuple[str, str | None, str | None]]]:
-    """Per feature: (lower-case spelling, canonical value or None, hint) from the vocabulary seeds."""
-    by_feature: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    canonical: dict[tuple[str, str], str] = {}
-    with (SEEDS / "vocabulary.csv").open(encoding="utf-8") as vocabulary:
-        for row in csv.DictReader(vocabulary):
-            feature, value = row["feature"].strip().lower(), row["value"].strip()
-            canonical[(feature, value.lower())] = value
-            by_feature.setdefault(feature, []).append((value.lower(), value, None))
-    with (SEEDS / "vocabulary_aliases.csv").open(encoding="utf-8") as aliases:
-        for row in csv.DictReader(aliases):
-            feature = row["feature"].strip().lower()
-            value = canonical.get((feature, (row["value"] or "").strip().lower()))
-            by_feature.setdefault(feature, []).append((row["alias"].strip().lower(), value, row["hint"] or None))
-    return by_feature
-
-
-def common_attention() -> list[str]:
-    with (SEEDS / "vocabulary.csv").open(encoding="utf-8") as vocabulary:
-        return [row["value"] for row in csv.DictReader(vocabulary) if row["is_common_attention"] == "true"]
-
-
 def load_vocabulary(connection: duckdb.DuckDBPyConnection) -> None:
-    rows = [(feature, *entry) for feature, entries in spellings().items() for entry in entries]
-    connection.execute(
-        "create temp table spellings as select * from (values "
-        + ", ".join(["(?::varchar, ?::varchar, ?::varchar, ?::varchar)"] * len(rows))
-        + ") as spellings (feature, label_key, value, hint)",
-        [cell for row in rows for cell in row],
+    """Every accepted spelling, lower case, of each label: the canonical values and their aliases
+    (an alias without a value is refused, with its hint)."""
+    vocabulary = f"read_csv('{SEEDS / 'vocabulary.csv'}', header = true, all_varchar = true)"
+    aliases = f"read_csv('{SEEDS / 'vocabulary_aliases.csv'}', header = true, all_varchar = true)"
+    connection.execute(f"""
+    create temp table spellings as
+    with vocabulary as (
+        select lower(trim(feature)) as feature, trim(value) as value, is_common_attention from {vocabulary}
     )
+    select feature, lower(value) as label_key, value, null as hint from vocabulary
+    union all
+    select lower(trim(aliases.feature)), lower(trim(aliases.alias)), vocabulary.value, aliases.hint
+    from {aliases} as aliases
+    left join vocabulary
+        on lower(trim(aliases.feature)) = vocabulary.feature and lower(trim(aliases.value)) = lower(vocabulary.value)
+    """)
+
+
+def common_attention(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    vocabulary = f"read_csv('{SEEDS / 'vocabulary.csv'}', header = true, all_varchar = true)"
+    rows = connection.execute(f"select value from {vocabulary} where is_common_attention = 'true'").fetchall()
+    return [row[0] for row in rows]
 
 
 def define_catalog(connection: duckdb.DuckDBPyConnection, catalog: Path) -> None:
@@ -195,13 +187,20 @@ def row_is_valid() -> str:
 
 def check_catalog(connection: duckdb.DuckDBPyConnection) -> int:
     """Every row checked in one pass; the messages are written only when something failed."""
-    n_rows, bad_rows = connection.execute(
-        f"select count(*), count(*) filter (where not {row_is_valid()}) from labelled"
-    ).fetchone() or (0, 0)
-    repeated = connection.execute(
-        "select model_id, count(*), string_agg(source_row::varchar, ', ' order by source_row) "
-        "from typed group by model_id having count(*) > 1 order by min(source_row)"
-    ).fetchall()
+    n_rows, bad_rows, n_ids, n_distinct_ids = connection.execute(
+        f"select count(*), count(*) filter (where not {row_is_valid()}), count(model_id), count(distinct model_id) "
+        "from labelled"
+    ).fetchone() or (0, 0, 0, 0)
+    # the repeated ids' rows are listed only when there are some: aggregating text per id is costly
+    repeated = (
+        connection.execute(
+            "select model_id, count(*), string_agg(source_row::varchar, ', ' order by source_row) "
+            "from typed where model_id in (select model_id from typed group by model_id having count(*) > 1) "
+            "group by model_id order by min(source_row)"
+        ).fetchall()
+        if n_ids != n_distinct_ids
+        else []
+    )
     if n_rows and not bad_rows and not repeated:
         return int(n_rows)
     problems = [] if n_rows else ["the catalog has no rows"]
@@ -291,7 +290,7 @@ def context_band(column: str) -> str:
 
 def write_scores(connection: duckdb.DuckDBPyConnection) -> None:
     categories = " ".join(f"when size_b between {low} and {high} then '{name}'" for name, low, high in SIZE_CATEGORIES)
-    common = ", ".join(f"'{value}'" for value in common_attention())
+    common = ", ".join(f"'{value}'" for value in common_attention(connection))
     connection.execute(f"""
     create table rarity_scores as
     with
@@ -535,13 +534,19 @@ def greedy_coverage(connection: duckdb.DuckDBPyConnection) -> list[tuple[Any, ..
 
 
 def write_selections(connection: duckdb.DuckDBPyConnection) -> None:
+    picks = greedy_coverage(connection)
+    # the picks as literals in one statement: a few rows, and binding parameters costs more here
+    values = ", ".join(
+        f"({literal(category)}, {literal(model_id)}, {pick_order}, {gain!r}, "
+        f"{'null' if added is None else literal(added)})"
+        for category, model_id, pick_order, gain, added in picks
+    )
     connection.execute(
         "create temp table coverage_picks (size_category varchar, model_id varchar, pick_order bigint, "
         "gain double, traits_added varchar)"
     )
-    picks = greedy_coverage(connection)
     if picks:
-        connection.executemany("insert into coverage_picks values (?, ?, ?, ?, ?)", picks)
+        connection.execute(f"insert into coverage_picks values {values}")
     connection.execute(f"""
     create table selection_picks as
     select

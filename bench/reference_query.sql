@@ -3,7 +3,7 @@
 -- 1e-9). Defaults only: moe_as_attention true, no baselines (the benchmark runs pass
 -- `baselines: []`), labels already canonical (the generated catalog writes them so).
 --
---   set variable catalog_path = 'bench/out/catalog-n1000000-seed42-v1.parquet';
+--   set variable catalog_path = 'bench/out/catalog-n1000000-seed42-v2.parquet';
 --   .read bench/reference_query.sql
 with
 
@@ -21,7 +21,7 @@ catalog as (
         -- 3.10 > 3.9 and 3 = 3.0: integer segments, trailing .0 segments dropped
         list_transform(
             string_split(regexp_replace(version, '(\.0+)+$', ''), '.'),
-            segment -> cast(segment as hugeint)
+            lambda segment: cast(segment as hugeint)
         ) as version_key
     from read_parquet(getvariable('catalog_path'))
 ),
