@@ -318,6 +318,8 @@ def compare_marts(connection: duckdb.DuckDBPyConnection, other: str, marts: Sequ
         on = " and ".join(f"ours.{key} is not distinct from theirs.{key}" for key in keys)
         # their column cast to the mart's type: a Parquet file may hold a date as a timestamp
         their_row = ", ".join(f"cast({name} as {data_type}) as {name}" for name, data_type in columns)
+        # columns are compared on the rows both sides hold; the others are counted apart
+        matched = f"ours.{keys[0]} is not null and theirs.{keys[0]} is not null"
         differs = []
         for name, data_type in columns:
             if data_type in ("DOUBLE", "FLOAT"):
@@ -327,7 +329,7 @@ def compare_marts(connection: duckdb.DuckDBPyConnection, other: str, marts: Sequ
                 )
             else:
                 condition = f"ours.{name} is distinct from theirs.{name}"
-            differs.append(f"count(*) filter (where {condition}) as {name}")
+            differs.append(f"count(*) filter (where {matched} and ({condition})) as {name}")
         joined = f"from dbt.main.{mart} as ours full outer join (select {their_row} from {theirs}) as theirs on {on}"
         ours_only, theirs_only, *per_column = connection.execute(
             f"select count(*) filter (where theirs.{keys[0]} is null and ours.{keys[0]} is not null), "
