@@ -7,13 +7,14 @@ import importlib
 import json
 import os
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import yaml
 
-from archrarity import DEFAULT_DB, PROJECT_DIR
+from archrarity import DEFAULT_DB, PROJECT_DIR, warehouse
 from archrarity.add_model import add_parser as add_add_model_parser
 from archrarity.enrich import add_parser as add_enrich_parser
 from archrarity.publish import build_and_publish
@@ -88,6 +89,13 @@ def command_build(args: argparse.Namespace) -> int:
     project_dir = Path(args.project_dir).resolve()
     dbt_vars = _parse_vars(args.vars)
     settings = settings_in_force(project_dir, dbt_vars)
+    # `duckdb` names the default target, the embedded file (profiles.yml's `dev`)
+    target = "dev" if args.target in ("", "duckdb") else args.target
+    profiles_dir = Path(args.profiles_dir).expanduser().resolve() if args.profiles_dir else project_dir
+    if warehouse.adapter_type(target, profiles_dir) != "duckdb":
+        return build_warehouse(target, dbt_vars, project_dir, profiles_dir, reports_dir, settings)
+    if target != "dev":
+        raise SystemExit(f"Target '{target}' is a DuckDB target; the DuckDB build publishes target dev's file (--db)")
     with ThreadPoolExecutor(max_workers=1) as background:
         # the report module (matplotlib) takes about a second to import: done while dbt runs
         report = background.submit(importlib.import_module, "archrarity.report")
@@ -107,6 +115,36 @@ def command_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def build_warehouse(
+    target: str,
+    dbt_vars: dict,
+    project_dir: Path,
+    profiles_dir: Path,
+    reports_dir: Path,
+    settings: dict[str, object],
+) -> int:
+    """Write-audit-publish on a PostgreSQL or Spark target (warehouse.py); the reports are drawn
+    from the scratch marts, copied into a temporary DuckDB file, before anything is published."""
+    from archrarity.report import write_reports
+
+    with tempfile.TemporaryDirectory() as folder:
+        marts_copy = Path(folder) / "marts.duckdb"
+        published = warehouse.build_and_publish_on_warehouse(
+            target,
+            dbt_vars,
+            project_dir=project_dir,
+            profiles_dir=profiles_dir,
+            marts_copy=marts_copy,
+            before_publish=lambda copy: write_reports(copy, reports_dir, settings),
+        )
+        if not published:
+            print(f"\nBuild failed: nothing was published on target {target}.", file=sys.stderr)
+            return 1
+        print(f"Reports in {reports_dir}: index.html, rarity_scores.png, selection.md, the output tables as Parquet")
+        print_selection(marts_copy)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archrarity", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--vars", default="", help="dbt vars as a JSON object, e.g. '{\"top_n\": 3}'")
     build.add_argument("--project-dir", default=str(PROJECT_DIR), help="the dbt project (default: this one)")
+    build.add_argument(
+        "--target",
+        default=os.environ.get("ARCHRARITY_TARGET") or "duckdb",
+        help="duckdb (the default: publishes --db), postgres or spark (publish schema main there), "
+        "or another target of profiles.yml",
+    )
+    build.add_argument(
+        "--profiles-dir",
+        default="",
+        help="folder of the profiles.yml with your warehouse's target (default: the project's)",
+    )
     build.add_argument(
         "--reports",
         default=str(PROJECT_DIR / "reports"),
