@@ -30,10 +30,10 @@
     logarithm gives the exponent; the two comparisons make it exact whatever it rounds to. -#}
 {% macro context_band(context_window) -%}
     case
-        when cast(power(2, ceil(log2({{ context_window }}))) as bigint) < {{ context_window }}
-            then cast(power(2, ceil(log2({{ context_window }}))) as bigint) * 2
-        when cast(power(2, ceil(log2({{ context_window }}))) as bigint) / 2 >= {{ context_window }}
-            then cast(power(2, ceil(log2({{ context_window }}))) / 2 as bigint)
-        else cast(power(2, ceil(log2({{ context_window }}))) as bigint)
+        when cast(power(2, ceil({{ log2(context_window) }})) as bigint) < {{ context_window }}
+            then cast(power(2, ceil({{ log2(context_window) }})) as bigint) * 2
+        when cast(power(2, ceil({{ log2(context_window) }})) as bigint) / 2 >= {{ context_window }}
+            then cast(power(2, ceil({{ log2(context_window) }})) / 2 as bigint)
+        else cast(power(2, ceil({{ log2(context_window) }})) as bigint)
     end
 {%- endmacro %}

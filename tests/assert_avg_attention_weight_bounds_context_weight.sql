@@ -16,7 +16,7 @@ summary as (
     select
         avg(scores.weight_attention) as avg_weight_attention,
         max(scores.weight_context) as max_weight_context,
-        any_value(attention_values.n_attention_values) as n_attention_values
+        {{ any_value('attention_values.n_attention_values') }} as n_attention_values
     from scores
     cross join attention_values
 )

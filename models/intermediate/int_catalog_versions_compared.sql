@@ -22,10 +22,7 @@ keyed as (
         -- family grouped case-insensitively
         lower(family) as family_key,
         -- version compared segment by segment as integers; trailing .0 segments dropped so 3 = 3.0
-        list_transform(
-            string_split(regexp_replace(version, '(\.0+)+$', ''), '.'),
-            lambda segment: cast(segment as hugeint)
-        ) as version_key
+        {{ version_key('version') }} as version_key
     from catalog
 ),
 

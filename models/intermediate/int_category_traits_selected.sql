@@ -18,7 +18,7 @@ per_signature as (
     select
         size_category,
         {%- for feature in traits %}
-        cast({{ feature_column(feature) }} as varchar) as {{ feature }},
+        cast({{ feature_column(feature) }} as {{ type_text() }}) as {{ feature }},
         {%- endfor %}
         count(*) as n_models,
         count(top_n_reason) as n_by_top_n,
@@ -33,9 +33,7 @@ per_signature as (
 ),
 
 traits as (
-    unpivot per_signature
-    on {{ traits | join(', ') }}
-    into name feature value value
+    {% call unpivot(['size_category', 'n_models', 'n_by_top_n', 'n_by_coverage'], traits) %}per_signature{% endcall %}
 ),
 
 methods as (

@@ -15,7 +15,7 @@ avg_attention_weight as (
     -- The mean of N / count(value) over the N models is the number of distinct values
     -- (sum over values of count * N / count, divided by N); counting them is exact, where
     -- averaging floats could end in ...9999.
-    select cast(count(*) as double) as avg_weight_attention
+    select cast(count(*) as {{ type_double() }}) as avg_weight_attention
     from attention_weights
 ),
 
@@ -25,7 +25,7 @@ final as (
         scored_models.context_window,
         max(scored_models.context_window) over () as max_context_window,
         avg_attention_weight.avg_weight_attention,
-        scored_models.context_window / max(scored_models.context_window) over ()
+        {{ float_divide('scored_models.context_window', 'max(scored_models.context_window) over ()') }}
         * avg_attention_weight.avg_weight_attention as weight_context
     from scored_models
     cross join avg_attention_weight

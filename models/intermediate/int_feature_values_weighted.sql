@@ -12,17 +12,17 @@ scored_features as (
 
 -- one row per (model, trait feature); attention is scored as attention_feature
 feature_values as (
-    unpivot (
+    {% call unpivot(['model_id'], features) -%}
+    (
         select
             model_id,
             {%- for feature in scored_features() %}
-            cast({{ feature_column(feature) }} as varchar) as {{ feature }},
+            cast({{ feature_column(feature) }} as {{ type_text() }}) as {{ feature }},
             {%- endfor %}
-            cast(context_band as varchar) as context_band
+            cast(context_band as {{ type_text() }}) as context_band
         from scored_features
     )
-    on {{ features | join(', ') }}
-    into name feature value value
+    {%- endcall %}
 ),
 
 counted as (
@@ -42,7 +42,7 @@ final as (
         value,
         model_count,
         cast(n_models as bigint) as n_models,
-        cast(n_models as double) / model_count as weight
+        cast(n_models as {{ type_double() }}) / model_count as weight
     from counted
 )
 

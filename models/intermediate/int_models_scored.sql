@@ -26,7 +26,7 @@ weighted as (
         {%- if feature in scored %}
         weight_{{ feature }}.weight as weight_{{ feature }},
         {%- else %}
-        cast(null as double) as weight_{{ feature }},
+        cast(null as {{ type_double() }}) as weight_{{ feature }},
         {%- endif %}
         {%- endfor %}
         context_weights.weight_context

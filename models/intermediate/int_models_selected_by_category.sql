@@ -43,13 +43,15 @@ ranked as (
     select
         scored_models.*,
         size_categories.size_category,
+        {% call as_bigint() -%}
         case
             when size_categories.size_category is not null
                 then row_number() over (
                     partition by size_categories.size_category
                     order by scored_models.rarity_score desc, scored_models.release_date desc, scored_models.model_id asc
                 )
-        end as rank_in_category
+        end
+        {%- endcall %} as rank_in_category
     from scored_models
     left join size_categories
         on scored_models.size_b between size_categories.min_size_b and size_categories.max_size_b

@@ -50,9 +50,9 @@ models as (
         {%- endfor %}
         -- the signature: every trait as feature=value, in feature order (context_band is last)
         {%- for feature in scored_features() %}
-        '{{ feature }}=' || cast(scored_features.{{ feature_column(feature) }} as varchar) || ', ' ||
+        '{{ feature }}=' || cast(scored_features.{{ feature_column(feature) }} as {{ type_text() }}) || ', ' ||
         {%- endfor %}
-        'context_band=' || cast(scored_features.context_band as varchar) as signature
+        'context_band=' || cast(scored_features.context_band as {{ type_text() }}) as signature
     from ranked_models
     inner join scored_features
         on ranked_models.model_id = scored_features.model_id
@@ -92,13 +92,14 @@ signature_traits as (
     inner join trait_weights
         on
             trait_weights.feature = '{{ feature }}'
-            and cast(signatures.{{ feature_column(feature) }} as varchar) = trait_weights.value
+            and cast(signatures.{{ feature_column(feature) }} as {{ type_text() }}) = trait_weights.value
     {{- '\n    union all' if not loop.last }}
     {%- endfor %}
 ),
 
 -- the non-baseline models of each signature in the tie order; only the first top_n can be picked
 members as (
+    {% call qualify('member_rank <= ' ~ steps) -%}
     select
         size_category,
         signature,
@@ -111,7 +112,7 @@ members as (
         ) as member_rank
     from models
     where not is_baseline
-    qualify member_rank <= {{ steps }}
+    {%- endcall %}
 ),
 
 -- what each category may pick beyond its baselines: the top_n method's count, less the baselines
@@ -135,15 +136,15 @@ covered_0 as (
 
 picks_0 as (
     select
-        cast(null as varchar) as size_category,
-        cast(null as varchar) as signature,
-        cast(null as varchar) as model_id,
+        cast(null as {{ type_text() }}) as size_category,
+        cast(null as {{ type_text() }}) as signature,
+        cast(null as {{ type_text() }}) as model_id,
         cast(null as bigint) as pick_order,
-        cast(null as double) as gain,
-        cast(null as varchar) as traits_added
+        cast(null as {{ type_double() }}) as gain,
+        cast(null as {{ type_text() }}) as traits_added
     where false
 ),
-{%- for step in range(1, steps + 1) %}
+{%- call(step) coverage_steps(steps) %}
 
 -- pick {{ step }}: each signature's gain is the weight of its traits not yet covered
 gains_{{ step }} as (
@@ -151,11 +152,10 @@ gains_{{ step }} as (
         signature_traits.size_category,
         signature_traits.signature,
         signature_traits.has_baseline,
-        round(sum(case when covered.value is null then signature_traits.weight else 0 end), 9) as gain,
-        string_agg(
-            case when covered.value is null then signature_traits.feature || '=' || signature_traits.value end,
-            ', ' order by signature_traits.feature_order
-        ) as traits_added
+        {{ round_float('sum(case when covered.value is null then signature_traits.weight else 0 end)', 9) }} as gain,
+        {{ ordered_string_agg(
+            "case when covered.value is null then signature_traits.feature || '=' || signature_traits.value end",
+            "', '", 'signature_traits.feature_order') }} as traits_added
     from signature_traits
     left join covered_{{ step - 1 }} as covered
         on
@@ -176,13 +176,25 @@ times_picked_{{ step }} as (
 
 -- a signature's candidate is its next member not yet picked
 chosen_{{ step }} as (
+    {%- set pick_window %}row_number() over (
+        partition by members.size_category
+        order by
+            gains.gain desc,
+            -- a signature not yet selected first
+            (not gains.has_baseline and picked.times_picked is null) desc,
+            members.rarity_score desc,
+            members.release_date desc,
+            members.model_id asc
+    ){%- endset %}
+    {% call(window_column) qualify('qualify_window = 1', window=pick_window,
+        columns=['size_category', 'signature', 'model_id', 'pick_order', 'gain', 'traits_added']) -%}
     select
         members.size_category,
         members.signature,
         members.model_id,
         {{ step }} as pick_order,
         gains.gain,
-        gains.traits_added
+        gains.traits_added{{ window_column }}
     from members
     inner join gains_{{ step }} as gains
         on
@@ -197,16 +209,7 @@ chosen_{{ step }} as (
     where
         members.member_rank = coalesce(picked.times_picked, 0) + 1
         and budgets.picks_allowed >= {{ step }}
-    qualify row_number() over (
-        partition by members.size_category
-        order by
-            gains.gain desc,
-            -- a signature not yet selected first
-            (not gains.has_baseline and picked.times_picked is null) desc,
-            members.rarity_score desc,
-            members.release_date desc,
-            members.model_id asc
-    ) = 1
+    {%- endcall %}
 ),
 
 picks_{{ step }} as (
@@ -228,7 +231,7 @@ covered_{{ step }} as (
             signature_traits.size_category = chosen.size_category
             and signature_traits.signature = chosen.signature
 ),
-{%- endfor %}
+{%- endcall %}
 
 final as (
     select

@@ -39,9 +39,9 @@ features as (
         scored_models.norm,
         {%- for feature in ['ffn'] + extra_feature_names() %}
         {%- if feature in scored %}
-        cast(scored_models.{{ feature }} as varchar) as {{ feature }},
+        cast(scored_models.{{ feature }} as {{ type_text() }}) as {{ feature }},
         {%- else %}
-        cast(null as varchar) as {{ feature }},
+        cast(null as {{ type_text() }}) as {{ feature }},
         {%- endif %}
         {%- endfor %}
         {{ context_band('scored_models.context_window') }} as context_band

@@ -82,8 +82,8 @@ final as (
         {%- else %}
         ranked_models.selection_reason,
         cast(null as bigint) as pick_order,
-        cast(null as double) as gain,
-        cast(null as varchar) as traits_added,
+        cast(null as {{ type_double() }}) as gain,
+        cast(null as {{ type_text() }}) as traits_added,
         {%- endif %}
         catalog_models.superseded_by
     from catalog_models

@@ -50,7 +50,7 @@ final as (
         cast(coalesce(selections.n_selected, 0) as bigint) as n_selected,
         cast(trait_totals.traits_in_category as bigint) as traits_in_category,
         cast(trait_totals.traits_covered as bigint) as traits_covered,
-        cast(trait_totals.traits_covered as double) / trait_totals.traits_in_category as trait_share,
+        cast(trait_totals.traits_covered as {{ type_double() }}) / trait_totals.traits_in_category as trait_share,
         trait_totals.weight_covered / trait_totals.weight_in_category as weight_share,
         cast(coalesce(selections.identical_signature_pairs, 0) as bigint) as identical_signature_pairs
     from trait_totals

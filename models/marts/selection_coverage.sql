@@ -16,7 +16,7 @@ coverage as (
         feature,
         count(*) as values_in_category,
         count(case when n_selected > 0 then 1 end) as values_selected,
-        string_agg(case when n_selected = 0 then value end, ', ' order by value) as values_uncovered
+        {{ ordered_string_agg('case when n_selected = 0 then value end', "', '", 'value') }} as values_uncovered
     from category_traits
     group by size_category, selection_method, feature
 ),
@@ -28,7 +28,7 @@ final as (
         coverage.feature,
         cast(coverage.values_in_category as bigint) as values_in_category,
         cast(coverage.values_selected as bigint) as values_selected,
-        cast(coverage.values_selected as double) / coverage.values_in_category as share_covered,
+        cast(coverage.values_selected as {{ type_double() }}) / coverage.values_in_category as share_covered,
         coverage.values_uncovered
     from coverage
 )

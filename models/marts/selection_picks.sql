@@ -18,8 +18,8 @@ final as (
         is_baseline,
         top_n_reason as selection_reason,
         cast(null as bigint) as pick_order,
-        cast(null as double) as gain,
-        cast(null as varchar) as traits_added,
+        cast(null as {{ type_double() }}) as gain,
+        cast(null as {{ type_text() }}) as traits_added,
         signature
     from models
     where top_n_reason is not null

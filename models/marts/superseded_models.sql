@@ -33,8 +33,8 @@ final as (
         on
             lower(catalog.family) = lower(newest.family)
             and catalog.size_b = newest.size_b
-    anti join scored_models
-        on catalog.model_id = scored_models.model_id
+    {{ anti_join('scored_models', 'catalog.model_id = scored_models.model_id') }}
+    {{ anti_join_filter('scored_models.model_id') }}
 )
 
 select * from final

@@ -15,8 +15,8 @@ listed as (
     from {{ ref('baselines') }}
     {%- elif chosen | length == 0 %}
     select
-        cast(null as varchar) as model_id,
-        cast(null as varchar) as reason
+        cast(null as {{ type_text() }}) as model_id,
+        cast(null as {{ type_text() }}) as reason
     where false
     {%- else %}
     select

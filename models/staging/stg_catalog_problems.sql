@@ -42,8 +42,8 @@ accepted as (
 checked as (
     select
         *,
-        regexp_full_match(model_id, '[a-z0-9][a-z0-9._-]*') as is_model_id_valid,
-        regexp_full_match(version, '\d+(\.\d+)*') as is_version_valid,
+        {{ regexp_full_match('model_id', '[a-z0-9][a-z0-9._-]*') }} as is_model_id_valid,
+        {{ regexp_full_match('version', '\d+(\.\d+)*') }} as is_version_valid,
         release_date_value <= current_date as is_release_date_past
     from {{ ref('base_catalog') }}
 ),
@@ -80,7 +80,7 @@ failed as (
 row_problems as (
     select
         failed.source_row,
-        unnest(list_filter([
+        {% call unnest_non_null('problem') -%}
             case
                 when failed.model_id is null then {{ catalog_problem('model_id', "'is required'") }}
                 when not failed.is_model_id_valid
@@ -125,7 +125,7 @@ row_problems as (
             end{{ ',' if not loop.last }}
             {%- endfor %}
         -- `problem` in the lambda is its own argument, not a column
-        ], lambda problem: problem is not null)) as problem  -- noqa: RF02
+        {%- endcall %} as problem  -- noqa: RF02
     from failed
     {% for feature in label_features + optional_labels -%}
     left join accepted as {{ feature }}_accepted
@@ -146,7 +146,7 @@ duplicate_ids as (
     select
         min(catalog.source_row) as source_row,
         'model_id ''' || catalog.model_id || ''' appears on ' || count(*) || ' rows (rows '
-        || string_agg(catalog.source_row::varchar, ', ' order by catalog.source_row)
+        || {{ ordered_string_agg('catalog.source_row::' ~ type_text(), "', '", 'catalog.source_row') }}
         || '): model_id must be unique' as problem
     from {{ ref('base_catalog') }} as catalog
     inner join repeated_ids

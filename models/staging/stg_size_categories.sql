@@ -6,8 +6,8 @@ with
 categories as (
     select
         trim(size_category) as size_category,
-        cast(min_size_b as double) as min_size_b,
-        cast(max_size_b as double) as max_size_b
+        cast(min_size_b as {{ type_double() }}) as min_size_b,
+        cast(max_size_b as {{ type_double() }}) as max_size_b
     from {{ ref('size_categories') }}
 ),
 
@@ -19,8 +19,8 @@ problems as (
         select
             'size category ' || coalesce('''' || size_category || '''', '(unnamed)')
             || ' needs min_size_b <= max_size_b, both >= 0 (has '
-            || coalesce(cast(min_size_b as varchar), 'empty') || '..'
-            || coalesce(cast(max_size_b as varchar), 'empty') || ')' as problem
+            || coalesce(cast(min_size_b as {{ type_text() }}), 'empty') || '..'
+            || coalesce(cast(max_size_b as {{ type_text() }}), 'empty') || ')' as problem
         from categories
         where
             size_category is null

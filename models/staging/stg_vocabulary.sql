@@ -15,7 +15,7 @@ spellings as (
         feature,
         value as label,
         value,
-        cast(null as varchar) as hint
+        cast(null as {{ type_text() }}) as hint
     from vocabulary
     union all
     select
@@ -29,9 +29,9 @@ spellings as (
 accepted as (
     select
         lower(trim(feature)) as feature,
-        string_agg(trim(value), ', ' order by trim(value)) as accepted_values
+        {{ ordered_string_agg('trim(value)', "', '", 'trim(value)') }} as accepted_values
     from vocabulary
-    group by all
+    {{ group_by_all(['lower(trim(feature))']) }}
 ),
 
 final as (

@@ -29,10 +29,7 @@ final as (
         -- for a refused spelling (silu, MoE as an attention, ...): what to write instead
         {{ feature }}_label.hint as {{ feature }}_hint,
         {%- endfor %}
-        case
-            when regexp_matches(cast(raw_catalog.release_date as varchar), '^\d{4}-\d{2}-\d{2}')
-                then try_cast(raw_catalog.release_date as date)
-        end as release_date_value
+        {{ date_from_text('raw_catalog.release_date') }} as release_date_value
     -- the vocabulary is joined as itself, not as a CTE: a CTE read four times is materialised,
     -- and that would keep every column of every row alive even for a reader of two of them
     from raw_catalog
