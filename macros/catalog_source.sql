@@ -18,13 +18,23 @@
     the file lacks comes out as null text, a missing required column stops the build. -#}
 {% macro select_raw_catalog() %}
     {%- set path = setting('catalog_path') -%}
-    {%- set row_number_sql = 'row_number() over ()' -%}
-    {%- if path is none -%}
+    {%- set relation_name = setting('catalog_relation') -%}
+    {%- set row_number_sql = row_number_as_read() -%}
+    {%- if relation_name is not none -%}
+        {#- a table or view the user already has, in the warehouse (or DuckDB) -#}
+        {%- set source_sql = 'select * from ' ~ relation_name -%}
+        {%- set described = 'catalog_relation ' ~ relation_name -%}
+        {%- set introspect = execute -%}
+    {%- elif path is none -%}
         {%- set source_sql = 'select * from ' ~ ref('catalog') -%}
         {%- set described = 'the catalog seed' -%}
         {#- Compiling before the seed is loaded (sqlfluff, dbt compile): assume every column. -#}
         {%- set introspect = execute and load_relation(ref('catalog')) is not none -%}
     {%- else -%}
+        {%- if target.type != 'duckdb' -%}
+            {{ _setting_error('catalog_path', path, 'is a file DuckDB reads in place; on ' ~ target.type
+                ~ ' load the catalog as a table and name it in catalog_relation instead') }}
+        {%- endif -%}
         {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
         {%- if (path | lower).endswith('.parquet') -%}
             {#- the reader numbers the rows itself, in parallel; row_number() over () would
@@ -45,9 +55,9 @@
     {%- set present = [] -%}
     {%- set types = {} -%}
     {%- if introspect -%}
-        {%- for row in run_query('describe ' ~ source_sql) -%}
-            {%- do present.append(row[0] | lower) -%}
-            {%- do types.update({row[0] | lower: row[1] | upper}) -%}
+        {%- for name, type in catalog_source_columns(source_sql) -%}
+            {%- do present.append(name | lower) -%}
+            {%- do types.update({name | lower: type | upper}) -%}
         {%- endfor -%}
         {%- do _check_catalog_header(path, present, described) -%}
         {%- set missing = [] -%}
@@ -65,15 +75,35 @@
         {{ row_number_sql }} as source_row,
         {%- for column in catalog_columns() %}
             {%- if column in present and types[column] != 'VARCHAR' and column not in text_columns %}
-        "{{ column }}" as {{ column }}
+        {{ adapter.quote(column) }} as {{ column }}
             {%- elif column in present or not introspect %}
-        {{ trimmed_text('cast("' ~ column ~ '" as varchar)') }} as {{ column }}
+        {{ trimmed_text('cast(' ~ adapter.quote(column) ~ ' as ' ~ type_text() ~ ')') }} as {{ column }}
             {%- else %}
-        cast(null as varchar) as {{ column }}
+        cast(null as {{ type_text() }}) as {{ column }}
             {%- endif %}
             {{- "," if not loop.last }}
         {%- endfor %}
     from ({{ source_sql }}) as raw_catalog
+{% endmacro %}
+
+{#- The (name, type) of each column `source_sql` returns. DuckDB describes the query; elsewhere
+    every column is read as text (type VARCHAR), so only the names are asked for. -#}
+{% macro catalog_source_columns(source_sql) %}
+    {{- return(adapter.dispatch('catalog_source_columns', 'archrarity')(source_sql)) -}}
+{% endmacro %}
+{% macro duckdb__catalog_source_columns(source_sql) %}
+    {%- set found = [] -%}
+    {%- for row in run_query('describe ' ~ source_sql) -%}
+        {%- do found.append((row[0], row[1])) -%}
+    {%- endfor -%}
+    {{- return(found) -}}
+{% endmacro %}
+{% macro default__catalog_source_columns(source_sql) %}
+    {%- set found = [] -%}
+    {%- for name in get_columns_in_query(source_sql) -%}
+        {%- do found.append((name, 'VARCHAR')) -%}
+    {%- endfor -%}
+    {{- return(found) -}}
 {% endmacro %}
 
 {#- A catalog file's header, as written: a column named twice is an error (DuckDB would

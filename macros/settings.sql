@@ -10,7 +10,7 @@
 {#- The settings there are, and the extra categorical features a user may score (SPEC Step 2). -#}
 {% macro setting_names() -%}
     {{- return(['top_n', 'tier_high', 'tier_moderate', 'moe_as_attention', 'selection_method',
-        'extra_features', 'baselines', 'catalog_path']) -}}
+        'extra_features', 'baselines', 'catalog_path', 'catalog_relation']) -}}
 {%- endmacro %}
 
 {% macro extra_feature_names() -%}
@@ -90,6 +90,15 @@
         {%- if value is not none -%}
             {%- if value is not string or not modules.re.search('\.(csv|parquet)$', value | lower) -%}
                 {{ _setting_error(name, value, 'must be the path of a .csv or .parquet file (or null for the shipped seed)') }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- elif name == 'catalog_relation' -%}
+        {%- if value is not none -%}
+            {%- if value is not string or not modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*([.][A-Za-z_][A-Za-z0-9_]*){0,2}', value) -%}
+                {{ _setting_error(name, value, 'must name a table or view, e.g. my_schema.my_catalog (or null for the shipped seed)') }}
+            {%- endif -%}
+            {%- if var('catalog_path') is not none -%}
+                {{ _setting_error(name, value, 'and catalog_path are both set: name the catalog once') }}
             {%- endif -%}
         {%- endif -%}
     {%- else -%}
