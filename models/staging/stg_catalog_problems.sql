@@ -43,7 +43,7 @@ checked as (
     select
         *,
         {{ regexp_full_match('model_id', '[a-z0-9][a-z0-9._-]*') }} as is_model_id_valid,
-        {{ regexp_full_match('version', '\d+(\.\d+)*') }} as is_version_valid,
+        {{ regexp_full_match('version', '\\d+(\\.\\d+)*') }} as is_version_valid,
         release_date_value <= current_date as is_release_date_past
     from {{ ref('base_catalog') }}
 ),
