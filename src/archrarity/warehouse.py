@@ -6,12 +6,14 @@ data test passed:
 
 - **PostgreSQL.** dbt builds the project's schemas under the prefix `archrarity_building_`
   (`archrarity_building_main`, `..._staging`, ...: the project's generate_schema_name applies
-  ARCHRARITY_SCHEMA_PREFIX). Publishing renames each published schema out of the way and the
-  scratch one into its place, all in ONE transaction: a session reading `main` sees the old
-  schema or the new one, never a mix and never a missing table, and a failed build changes
-  nothing that is published. Views keep pointing at their tables through a rename (PostgreSQL
-  binds them by object, not by name). The replaced schemas are dropped afterwards, unless a
-  view of yours outside them still reads them (then they stay, and the build says so).
+  ARCHRARITY_SCHEMA_PREFIX). Publishing locks the published relations, renames each published
+  schema out of the way and the scratch one into its place, all in ONE transaction: a query
+  (or a transaction) reading `main` sees the old schemas or the new ones, never a mix and never
+  a missing table, and a failed build changes nothing that is published. Publishing waits for
+  queries already running on the old tables (up to LOCK_TIMEOUT). Views keep pointing at their
+  tables through a rename (PostgreSQL binds them by object, not by name). The replaced schemas
+  are dropped afterwards, unless a view of yours outside them still reads them (then they stay,
+  and the build says so).
 - **Spark** has neither transactional DDL nor a way to move a table to another database. The
   build alternates between two sets of databases, `archrarity_blue_*` and `archrarity_green_*`,
   and publishes by replacing each view `main.<mart>` with one over the new build's table. Each
@@ -49,6 +51,8 @@ SCRATCH_PREFIX = "archrarity_building_"
 RETIRED_PREFIX = "archrarity_retired_"
 #: The environment variable generate_schema_name reads.
 PREFIX_VARIABLE = "ARCHRARITY_SCHEMA_PREFIX"
+#: How long publishing waits for running queries on the published schemas before it gives up.
+LOCK_TIMEOUT = "60s"
 #: The schema the marts are published in, on every target.
 MARTS_SCHEMA = "main"
 #: Spark's two alternating sets of databases, and the view property saying which one is published.
@@ -177,6 +181,24 @@ def swap_schemas(connection: Any, scratch_prefix: str = SCRATCH_PREFIX) -> list[
     with connection.cursor() as cursor:
         scratch = _schemas_like(cursor, scratch_prefix)
         published = [schema.removeprefix(scratch_prefix) for schema in scratch]
+        # Lock every published relation first. A query that already reads one of them finishes
+        # (the swap waits for it); one that starts now waits and then resolves every name to the
+        # new schemas. Without the locks, one statement could resolve a name before the commit
+        # and the next name after it, and read one old table and one new.
+        cursor.execute("set local lock_timeout = %s", (LOCK_TIMEOUT,))
+        cursor.execute(
+            """
+            select format('%%I.%%I', namespace.nspname, relation.relname)
+            from pg_class as relation
+            inner join pg_namespace as namespace on relation.relnamespace = namespace.oid
+            where namespace.nspname = any(%s) and relation.relkind in ('r', 'v', 'm', 'p')
+            order by 1
+            """,
+            (published,),
+        )
+        relations = [row[0] for row in cursor.fetchall()]
+        if relations:
+            cursor.execute(f"lock table {', '.join(relations)} in access exclusive mode")
         for new, name in zip(scratch, published, strict=True):
             cursor.execute("select 1 from pg_namespace where nspname = %s", (name,))
             if cursor.fetchone():
@@ -324,7 +346,7 @@ def publish_spark_views(spark: Any, slot: str) -> list[str]:
         if existing.get(table.name) not in (None, "VIEW"):
             # a table left by a plain `dbt build --target spark` in main: from now on main holds views
             spark.sql(f"drop table `{MARTS_SCHEMA}`.`{table.name}`")
-        columns = spark.catalog.listColumns(table.name, source)
+        columns = spark.catalog.listColumns(f"`{source}`.`{table.name}`")
         column_list = ", ".join(
             f"`{column.name}`" + (f" comment {_spark_string(column.description)}" if column.description else "")
             for column in columns
@@ -389,7 +411,7 @@ def build_on_spark(
 
     with _environment(**spark_environment(project_dir)):
         # started here with the profile's settings; dbt-spark's session method then finds it running
-        spark = _start_spark(target, profiles_dir)
+        spark = start_spark(target, profiles_dir)
         slot = _next_slot(published_slot(spark))
         prefix = slot_prefix(slot)
         for database in spark.catalog.listDatabases():
@@ -415,7 +437,7 @@ def _next_slot(current: str | None) -> str:
     return SPARK_SLOTS[1] if current == SPARK_SLOTS[0] else SPARK_SLOTS[0]
 
 
-def _start_spark(target: str, profiles_dir: Path) -> Any:
+def start_spark(target: str, profiles_dir: Path) -> Any:
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.enableHiveSupport()
