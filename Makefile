@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 DB     ?= archrarity.duckdb
 VARS   ?=
 REPORTS ?= reports
+# duckdb (the embedded file, DB), postgres (libpq's PG* variables) or spark (a local Spark)
+TARGET ?= duckdb
 DOCS_PORT ?= 8080
 
 # DB, VARS and REPORTS reach the shell as environment variables, never pasted into the command
@@ -13,10 +15,11 @@ DOCS_PORT ?= 8080
 build docs: export ARCHRARITY_DB = $(value DB)
 build docs: export ARCHRARITY_VARS = $(value VARS)
 build docs: export ARCHRARITY_REPORTS = $(value REPORTS)
+build: export ARCHRARITY_TARGET = $(value TARGET)
 ARCHRARITY_BUILD = $(BIN)/archrarity build --db "$$ARCHRARITY_DB" --vars "$$ARCHRARITY_VARS" \
 	--reports "$$ARCHRARITY_REPORTS"
 
-.PHONY: build test lint docs bench clean browser
+.PHONY: build test lint docs bench clean browser warehouses
 
 # Set-up: the venv with the pinned dependencies and this project's package (editable).
 # Beside it, in its own folder, the DuckDB 1.1 that BI drivers bundle: a test opens the
@@ -38,15 +41,23 @@ browser:
 	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
 
+# PostgreSQL 15 and Java 17 (for Spark) for the warehouse tests (tests/python/test_warehouses.py):
+# Debian's packages, installed only where missing (apt-get needs root, as on CI). The tests start a
+# throwaway server of their own; a server the package itself may have started is not used.
+warehouses:
+	test -x /usr/lib/postgresql/15/bin/pg_ctl -a -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		postgresql openjdk-17-jre-headless; }
+
 # Every check: lint, dbt parse (deprecations are errors), dbt build on a throwaway in-memory
 # target with all data and unit tests, pytest.
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser warehouses
 	rm -f target/run_results.json target/pytest-junit.xml
 	$(BIN)/sqlfluff lint --processes 2
 	$(BIN)/ruff check src tests/python
 	$(BIN)/dbt parse --profiles-dir . --target test --warn-error-options '{"error": ["Deprecations"], "silence": ["UnusedResourceConfigPath"]}'
 	$(BIN)/dbt build --profiles-dir . --target test
-	$(BIN)/pytest -n 2 --junitxml=target/pytest-junit.xml
+	$(BIN)/pytest -n 2 --dist loadgroup --junitxml=target/pytest-junit.xml
 
 # Benchmark the models on synthetic hub-sized catalogs (bench/README.md); not part of `make test`.
 BENCH_ARGS ?=
