@@ -409,7 +409,10 @@ def build_on_spark(
     """dbt build in this process (one Spark session for the build, the reports and the publish)."""
     from dbt.cli.main import dbtRunner
 
-    with _environment(**spark_environment(project_dir)):
+    environment = spark_environment(project_dir)
+    # Derby writes its log into the warehouse folder as it boots: the folder must be there
+    Path(environment["ARCHRARITY_SPARK_WAREHOUSE"]).mkdir(parents=True, exist_ok=True)
+    with _environment(**environment):
         # started here with the profile's settings; dbt-spark's session method then finds it running
         spark = start_spark(target, profiles_dir)
         slot = _next_slot(published_slot(spark))

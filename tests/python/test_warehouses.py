@@ -113,14 +113,14 @@ def same_value(expected: Any, actual: Any) -> bool:
     return type(expected) is type(actual) and expected == actual
 
 
-def assert_same_marts(expected: Marts, actual: Marts, where: str) -> int:
+def assert_same_marts(expected: Marts, actual: Marts, where: str, keys: dict[str, tuple[str, ...]] = MART_KEYS) -> int:
     """Every mart, every row, every column; returns the number of values compared."""
-    assert sorted(actual) == sorted(expected) == sorted(MART_KEYS), where
+    assert sorted(actual) == sorted(expected) == sorted(keys), where
     compared = 0
     for mart, (columns, rows) in expected.items():
         actual_columns, actual_rows = actual[mart]
         assert actual_columns == columns, f"{where}: {mart}'s columns"
-        key = [columns.index(column) for column in MART_KEYS[mart]]
+        key = [columns.index(column) for column in keys[mart]]
         by_key = {tuple(row[i] for i in key): row for row in actual_rows}
         assert len(by_key) == len(actual_rows) == len(rows), f"{where}: {mart} has {len(actual_rows)} rows"
         for row in rows:
@@ -170,6 +170,61 @@ def duckdb_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_duckdb_refuses_the_bad_catalog_with_the_expected_lines(duckdb_results: dict[str, Any]) -> None:
     # the reference itself is checked against lines written from SPEC's rules
     assert problem_lines(duckdb_results["bad"]) == BAD_LINES
+
+
+def contract_types(adapter: str) -> dict[str, dict[str, str]]:
+    """The marts' YAML data_type of every column, as dbt renders it for `adapter`."""
+    import jinja2
+    import yaml
+
+    properties = yaml.safe_load((PROJECT_DIR / "models" / "marts" / "_marts__models.yml").read_text())
+    return {
+        model["name"]: {
+            column["name"]: jinja2.Template(column["data_type"]).render(target={"type": adapter})
+            for column in model["columns"]
+        }
+        for model in properties["models"]
+        if model["name"] in MART_KEYS
+    }
+
+
+# How each target's catalog names the types it was asked for.
+CATALOG_TYPE_NAMES = {
+    "postgres": {"varchar": "character varying", "double precision": "double precision"},
+    "spark": {},
+}
+
+
+@pytest.mark.parametrize("adapter", ["duckdb", "postgres", "spark"])
+def test_contract_types_are_spelled_for_each_adapter(adapter: str) -> None:
+    # DuckDB's names everywhere, except the two the others spell differently
+    spelled = {
+        "duckdb": {"varchar", "double"},
+        "postgres": {"varchar", "double precision"},
+        "spark": {"string", "double"},
+    }[adapter]
+    found = {kind for columns in contract_types(adapter).values() for kind in columns.values()}
+    assert found == spelled | {"bigint", "boolean", "date"}
+
+
+def test_mart_comparison_fails_on_any_difference() -> None:
+    keys = {"toy": ("id",)}
+    marts: Marts = {"toy": (["id", "x"], [(1, 0.5), (2, None)])}
+    assert assert_same_marts(marts, {"toy": (["id", "x"], [(2, None), (1, 0.5 + 1e-12)])}, "toy", keys) == 4
+    for changed in ([(1, 0.5 + 1e-6), (2, None)], [(1, 0.5)], [(1, 0.5), (2, 0.0)], [(1, 0.5), (3, None)]):
+        with pytest.raises(AssertionError):
+            assert_same_marts(marts, {"toy": (["id", "x"], changed)}, "toy", keys)
+    with pytest.raises(AssertionError):  # a column renamed
+        assert_same_marts(marts, {"toy": (["id", "y"], [(1, 0.5), (2, None)])}, "toy", keys)
+
+
+def test_problem_lines_reads_each_targets_wrapping() -> None:
+    message = "3 problem(s) in the catalog:\n  - row 1 (model_id 'a'): x\n  - row 2 (model_id 'b'): y"
+    duck = f"16:02:01    Runtime Error in model m\n  Invalid Input Error: {message}"
+    spark = f"  [USER_RAISED_EXCEPTION] {message} SQLSTATE: P0001\n  at org.apache"
+    postgres = f"  {message}\n  CONTEXT:  PL/pgSQL function pg_temp_3.archrarity_error(text) line 1 at RAISE"
+    expected = ["3 problem(s) in the catalog:", "  - row 1 (model_id 'a'): x", "  - row 2 (model_id 'b'): y"]
+    assert problem_lines(duck) == problem_lines(spark) == problem_lines(postgres) == expected
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
@@ -335,6 +390,13 @@ def postgres_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
         # catalog_path is DuckDB's: refused before anything runs, pointing at catalog_relation
         refused = build({"catalog_path": str(WORKED_EXAMPLE)})
         results["catalog_path"] = (refused.returncode, refused.stdout + refused.stderr)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select table_name, column_name, data_type from information_schema.columns where table_schema = 'main'"
+            )
+            results["types"] = {}
+            for table, column, data_type in cursor.fetchall():
+                results["types"].setdefault(table, {})[column] = data_type
         connection.close()
         reader_connection.close()
         yield results
@@ -386,6 +448,16 @@ def test_postgres_reader_never_sees_a_half_published_build(postgres_results: dic
 
 
 @pytest.mark.xdist_group("postgres")
+def test_postgres_columns_have_the_contracts_types(postgres_results: dict) -> None:
+    names = CATALOG_TYPE_NAMES["postgres"]
+    expected = {
+        mart: {column: names.get(kind, kind) for column, kind in columns.items()}
+        for mart, columns in contract_types("postgres").items()
+    }
+    assert postgres_results["types"] == expected
+
+
+@pytest.mark.xdist_group("postgres")
 def test_postgres_build_writes_the_reports(postgres_results: dict) -> None:
     assert {"index.html", "rarity_scores.png", "selection.md", "rarity_scores.parquet"} <= set(
         postgres_results["reports"]
@@ -425,6 +497,7 @@ def spark_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     }
     saved = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
+    (work / "warehouse").mkdir()
     spark = None
     try:
         spark = warehouse.start_spark("spark", PROJECT_DIR)
@@ -474,6 +547,10 @@ def spark_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             for table in spark.catalog.listTables(warehouse.slot_prefix(warehouse.published_slot(spark)) + "main")
         }
         results["warehouse"] = work / "warehouse"
+        results["types"] = {
+            table.name: {column.name: column.dataType for column in spark.catalog.listColumns(f"main.{table.name}")}
+            for table in spark.catalog.listTables("main")
+        }
         yield results
     finally:
         if spark is not None:
@@ -516,6 +593,11 @@ def test_spark_reader_always_finds_every_mart_whole(spark_results: dict) -> None
     assert 55 in counts and len(counts) >= 2, reader.seen  # it read both builds
     for (_, attention_gap), (_, count_gap) in reader.seen:
         assert attention_gap == 0 and count_gap == 0, reader.seen
+
+
+@pytest.mark.xdist_group("spark")
+def test_spark_columns_have_the_contracts_types(spark_results: dict) -> None:
+    assert spark_results["types"] == contract_types("spark")
 
 
 @pytest.mark.xdist_group("spark")
