@@ -9,11 +9,12 @@ data test passed:
   ARCHRARITY_SCHEMA_PREFIX). Publishing locks the published relations, renames each published
   schema out of the way and the scratch one into its place, all in ONE transaction: a query
   (or a transaction) reading `main` sees the old schemas or the new ones, never a mix and never
-  a missing table, and a failed build changes nothing that is published. Publishing waits for
-  queries already running on the old tables (up to LOCK_TIMEOUT). Views keep pointing at their
-  tables through a rename (PostgreSQL binds them by object, not by name). The replaced schemas
-  are dropped afterwards, unless a view of yours outside them still reads them (then they stay,
-  and the build says so).
+  a missing table, and a failed build changes nothing that is published. What the replaced
+  schemas and their relations granted (a BI role's USAGE and SELECT) is granted on the new ones
+  in the same transaction. Publishing waits for queries already running on the old tables (up
+  to LOCK_TIMEOUT). Views keep pointing at their tables through a rename (PostgreSQL binds them
+  by object, not by name). The replaced schemas are dropped afterwards, unless a view of yours
+  outside them still reads them (then they stay, and the build says so).
 - **Spark** has neither transactional DDL nor a way to move a table to another database. The
   build alternates between two sets of databases, `archrarity_blue_*` and `archrarity_green_*`,
   and publishes by replacing each view `main.<mart>` with one over the new build's table. Each
@@ -200,16 +201,51 @@ def swap_schemas(connection: Any, scratch_prefix: str = SCRATCH_PREFIX) -> list[
         if relations:
             cursor.execute(f"lock table {', '.join(relations)} in access exclusive mode")
         for new, name in zip(scratch, published, strict=True):
+            retired = f"{RETIRED_PREFIX}{stamp}_{name}"
             cursor.execute("select 1 from pg_namespace where nspname = %s", (name,))
-            if cursor.fetchone():
+            replaces = cursor.fetchone() is not None
+            if replaces:
                 cursor.execute(
-                    sql.SQL("alter schema {} rename to {}").format(
-                        sql.Identifier(name), sql.Identifier(f"{RETIRED_PREFIX}{stamp}_{name}")
-                    )
+                    sql.SQL("alter schema {} rename to {}").format(sql.Identifier(name), sql.Identifier(retired))
                 )
             cursor.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(new), sql.Identifier(name)))
+            if replaces:
+                _carry_over_grants(cursor, retired, name)
     connection.commit()  # the one moment the new build becomes visible, all schemas at once
     return published
+
+
+def _carry_over_grants(cursor: Any, retired: str, name: str) -> None:
+    """Grant on the new schema `name`, and on each of its relations, what the schema it replaces
+    (now `retired`) granted: a BI role allowed to read main keeps reading it after a build."""
+    grantee = "case when acl.grantee = 0 then 'public' else quote_ident(role.rolname) end"
+    cursor.execute(
+        f"""
+        select format('grant %%s on schema %%I to %%s', acl.privilege_type, %s, {grantee})
+        from pg_namespace as namespace
+        cross join lateral aclexplode(namespace.nspacl) as acl
+        left join pg_roles as role on acl.grantee = role.oid
+        where namespace.nspname = %s and acl.grantee <> namespace.nspowner
+        union all
+        select format('grant %%s on %%I.%%I to %%s', acl.privilege_type, %s, relation.relname, {grantee})
+        from pg_class as relation
+        inner join pg_namespace as namespace on relation.relnamespace = namespace.oid
+        cross join lateral aclexplode(relation.relacl) as acl
+        left join pg_roles as role on acl.grantee = role.oid
+        where
+            namespace.nspname = %s
+            and acl.grantee <> relation.relowner
+            and exists (
+                select 1
+                from pg_class as replacement
+                inner join pg_namespace as replacement_schema on replacement.relnamespace = replacement_schema.oid
+                where replacement_schema.nspname = %s and replacement.relname = relation.relname
+            )
+        """,
+        (name, retired, name, retired, name),
+    )
+    for (statement,) in cursor.fetchall():
+        cursor.execute(statement)
 
 
 def export_postgres_marts(connection: Any, schema: str, duckdb_path: Path) -> None:

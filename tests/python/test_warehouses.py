@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import secrets
 import subprocess
 import threading
 import time
@@ -357,14 +358,16 @@ def postgres_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
         assert first.returncode == 0, first.stdout + first.stderr
         results["shipped"] = postgres_marts(connection)
         results["reports"] = sorted(path.name for path in (work / "reports").iterdir())
+        # the reader is a BI role allowed to read main and nothing else: it must keep its access
+        # through every publish (the grants move to the new schema)
+        reader_password = secrets.token_urlsafe(16)
+        with connection.cursor() as cursor:
+            cursor.execute("create role bi_reader login password %s", (reader_password,))
+            cursor.execute("grant usage on schema main to bi_reader")
+            cursor.execute("grant select on all tables in schema main to bi_reader")
+        connection.commit()
         reader_connection = psycopg2.connect(
-            **{
-                "host": server.host,
-                "port": server.port,
-                "user": server.user,
-                "password": server.password,
-                "dbname": server.database,
-            }
+            host=server.host, port=server.port, user="bi_reader", password=reader_password, dbname=server.database
         )
         reader_connection.autocommit = True
         with reading(Reader(consistency)) as reader:
