@@ -57,7 +57,7 @@ test: $(VENV)/.installed browser warehouses
 	$(BIN)/ruff check src tests/python
 	$(BIN)/dbt parse --profiles-dir . --target test --warn-error-options '{"error": ["Deprecations"], "silence": ["UnusedResourceConfigPath"]}'
 	$(BIN)/dbt build --profiles-dir . --target test
-	$(BIN)/pytest -n 2 --dist loadgroup --junitxml=target/pytest-junit.xml
+	$(BIN)/pytest -n 2 --junitxml=target/pytest-junit.xml
 
 # Benchmark the models on synthetic hub-sized catalogs (bench/README.md); not part of `make test`.
 BENCH_ARGS ?=

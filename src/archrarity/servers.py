@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -112,6 +113,7 @@ def throwaway_postgres() -> Iterator[Postgres]:
     data = folder / "data"
     password = secrets.token_urlsafe(24)
     started = False
+    watchdog: subprocess.Popen[bytes] | None = None
     try:
         if os.geteuid() == 0:
             shutil.chown(folder, SERVER_USER, SERVER_USER)
@@ -163,14 +165,35 @@ def throwaway_postgres() -> Iterator[Postgres]:
             ]
         )
         started = True
+        watchdog = _watchdog(data, folder)
         server = Postgres(port=port, password=password, folder=folder)
         _create_database(server)
         yield server
     finally:
+        if watchdog is not None:
+            watchdog.kill()
         if started:
             with contextlib.suppress(RuntimeError):
                 _run([str(POSTGRES_BIN / "pg_ctl"), "stop", "-w", "-m", "immediate", "-D", str(data)])
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _watchdog(data: Path, folder: Path) -> subprocess.Popen[bytes]:
+    """A detached shell that stops the server and deletes its folder once this process is gone:
+    the block's own cleanup does not run when the process is killed (a test run interrupted by
+    SIGTERM or SIGKILL), and the server must not outlive it."""
+    stop = [str(POSTGRES_BIN / "pg_ctl"), "stop", "-m", "immediate", "-D", str(data)]
+    script = (
+        f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+        f"{shlex.join(_as_server_user(stop))} >/dev/null 2>&1; rm -rf {shlex.quote(str(folder))}"
+    )
+    return subprocess.Popen(
+        ["sh", "-c", script],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _create_database(server: Postgres) -> None:

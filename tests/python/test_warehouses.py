@@ -8,8 +8,8 @@ same problem lines. While the warehouse builds run, a reader keeps querying the 
 and checks that it never sees a half-built or missing one.
 
 PostgreSQL is a throwaway server (archrarity.servers); Spark runs in this test process (one JVM
-for all its builds, as `archrarity build --target spark` runs it). Each target's builds are one
-xdist group, so one worker runs them (`make test` passes --dist loadgroup).
+for all its builds, as `archrarity build --target spark` runs it). Each target's builds run once
+per test run, in whichever pytest-xdist worker asks first (shared_once).
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ import contextlib
 import csv
 import datetime
 import decimal
+import fcntl
 import json
 import math
 import os
+import pickle
 import re
 import secrets
 import subprocess
@@ -150,9 +152,28 @@ def duckdb_marts(db: Path) -> Marts:
     return marts
 
 
+def shared_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, compute: Any) -> Any:
+    """compute() once per test run, whichever pytest-xdist workers ask for it: the first one
+    computes under a file lock and leaves the result (plain data) for the others. Each target's
+    builds are minutes of work, and a Spark is one JVM: they must not run once per worker."""
+    if worker_id == "master":  # not distributed
+        return compute()
+    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, common to its workers
+    result = shared / f"{name}.pickle"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            result.write_bytes(pickle.dumps(compute()))
+        return pickle.loads(result.read_bytes())
+
+
 @pytest.fixture(scope="session")
-def duckdb_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def duckdb_results(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> dict[str, Any]:
     """DuckDB's marts for each scenario, and its output for the bad catalog: the reference."""
+    return shared_once(tmp_path_factory, worker_id, "duckdb-reference", lambda: _duckdb_results(tmp_path_factory))
+
+
+def _duckdb_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("duckdb-reference")
     results: dict[str, Any] = {}
     for scenario in ("shipped", "worked_example", "options"):
@@ -241,6 +262,10 @@ class Reader:
     reads: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
 
+    def observed(self) -> dict[str, Any]:
+        """What it saw, as plain data."""
+        return {"seen": set(self.seen), "problems": list(self.problems), "reads": self.reads}
+
     def run(self) -> None:
         while not self.stop.is_set():
             try:
@@ -316,9 +341,13 @@ def load_postgres_table(connection: Any, table: str, path: Path) -> None:
     connection.commit()
 
 
-@pytest.fixture(scope="module")
-def postgres_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="session")
+def postgres_results(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> dict[str, Any]:
     """Every scenario built on a throwaway PostgreSQL with `archrarity build --target postgres`."""
+    return shared_once(tmp_path_factory, worker_id, "postgres", lambda: _postgres_results(tmp_path_factory))
+
+
+def _postgres_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     import psycopg2
 
     work = tmp_path_factory.mktemp("postgres")
@@ -389,7 +418,7 @@ def postgres_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
                 )
                 results["leftover_schemas"] = [row[0] for row in cursor.fetchall()]
             connection.rollback()
-        results["reader"] = reader
+        results["reader"] = reader.observed()
         # catalog_path is DuckDB's: refused before anything runs, pointing at catalog_relation
         refused = build({"catalog_path": str(WORKED_EXAMPLE)})
         results["catalog_path"] = (refused.returncode, refused.stdout + refused.stderr)
@@ -402,24 +431,21 @@ def postgres_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
                 results["types"].setdefault(table, {})[column] = data_type
         connection.close()
         reader_connection.close()
-        yield results
+        return results
 
 
-@pytest.mark.xdist_group("postgres")
 @pytest.mark.parametrize("scenario", ["shipped", "worked_example", "options"])
 def test_postgres_gives_duckdbs_marts(scenario: str, postgres_results: dict, duckdb_results: dict) -> None:
     compared = assert_same_marts(duckdb_results[scenario], postgres_results[scenario], f"postgres {scenario}")
     assert compared > 1000  # every mart compared, not an empty set
 
 
-@pytest.mark.xdist_group("postgres")
 def test_postgres_refuses_the_bad_catalog_with_duckdbs_message(postgres_results: dict, duckdb_results: dict) -> None:
     returncode, output = postgres_results["bad"]
     assert returncode != 0
     assert problem_lines(output) == problem_lines(duckdb_results["bad"]) == BAD_LINES
 
 
-@pytest.mark.xdist_group("postgres")
 def test_postgres_failed_build_leaves_the_published_schemas_as_they_were(postgres_results: dict) -> None:
     state_before, marts_before = postgres_results["before_bad"]
     state_after, marts_after = postgres_results["after_bad"]
@@ -430,27 +456,24 @@ def test_postgres_failed_build_leaves_the_published_schemas_as_they_were(postgre
     assert leftovers and all(name.startswith(warehouse.SCRATCH_PREFIX) for name in leftovers), leftovers
 
 
-@pytest.mark.xdist_group("postgres")
 def test_postgres_refuses_catalog_path_naming_catalog_relation(postgres_results: dict) -> None:
     returncode, output = postgres_results["catalog_path"]
     assert returncode != 0
     assert "Invalid dbt var 'catalog_path'" in output and "catalog_relation" in output, output
 
 
-@pytest.mark.xdist_group("postgres")
 def test_postgres_reader_never_sees_a_half_published_build(postgres_results: dict) -> None:
     reader = postgres_results["reader"]
-    assert reader.problems == []
-    assert reader.reads > 20
+    assert reader["problems"] == []
+    assert reader["reads"] > 20
     # it read both builds (55 scored models, then the shipped catalog's count is gone) ...
-    scored = {observed[0] for observed in reader.seen}
-    assert 55 in scored and len(scored) >= 2, reader.seen
+    scored = {observed[0] for observed in reader["seen"]}
+    assert 55 in scored and len(scored) >= 2, reader["seen"]
     # ... and every read was of one whole build
-    for count, n_models, orphans in reader.seen:
-        assert count == n_models and orphans == 0, reader.seen
+    for count, n_models, orphans in reader["seen"]:
+        assert count == n_models and orphans == 0, reader["seen"]
 
 
-@pytest.mark.xdist_group("postgres")
 def test_postgres_columns_have_the_contracts_types(postgres_results: dict) -> None:
     names = CATALOG_TYPE_NAMES["postgres"]
     expected = {
@@ -460,7 +483,6 @@ def test_postgres_columns_have_the_contracts_types(postgres_results: dict) -> No
     assert postgres_results["types"] == expected
 
 
-@pytest.mark.xdist_group("postgres")
 def test_postgres_build_writes_the_reports(postgres_results: dict) -> None:
     assert {"index.html", "rarity_scores.png", "selection.md", "rarity_scores.parquet"} <= set(
         postgres_results["reports"]
@@ -488,9 +510,13 @@ SPARK_WHOLE_MART = [
 ]
 
 
-@pytest.fixture(scope="module")
-def spark_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="session")
+def spark_results(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> dict[str, Any]:
     """Every scenario built on a local Spark in this process, as `archrarity build --target spark`."""
+    return shared_once(tmp_path_factory, worker_id, "spark", lambda: _spark_results(tmp_path_factory))
+
+
+def _spark_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("spark")
     settings = {
         "JAVA_HOME": str(java_home()),
@@ -544,9 +570,12 @@ def spark_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             results["bad"] = (published, output.read_text())
             results["after_bad"] = (warehouse.published_slot(spark), spark_marts(spark))
             results["before_bad"] = before
-        results["reader"] = reader
+        results["reader"] = reader.observed()
         results["tables"] = {
-            table.name: (table.tableType, spark.sql(f"describe formatted `{table.database}`.`{table.name}`").collect())
+            table.name: (
+                table.tableType,
+                [tuple(row) for row in spark.sql(f"describe formatted `{table.database}`.`{table.name}`").collect()],
+            )
             for table in spark.catalog.listTables(warehouse.slot_prefix(warehouse.published_slot(spark)) + "main")
         }
         results["warehouse"] = work / "warehouse"
@@ -554,7 +583,7 @@ def spark_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             table.name: {column.name: column.dataType for column in spark.catalog.listColumns(f"main.{table.name}")}
             for table in spark.catalog.listTables("main")
         }
-        yield results
+        return results
     finally:
         if spark is not None:
             spark.stop()  # the JVM ends with the session, even when a build failed
@@ -565,21 +594,18 @@ def spark_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
                 os.environ[name] = value
 
 
-@pytest.mark.xdist_group("spark")
 @pytest.mark.parametrize("scenario", ["shipped", "worked_example", "options"])
 def test_spark_gives_duckdbs_marts(scenario: str, spark_results: dict, duckdb_results: dict) -> None:
     compared = assert_same_marts(duckdb_results[scenario], spark_results[scenario], f"spark {scenario}")
     assert compared > 1000
 
 
-@pytest.mark.xdist_group("spark")
 def test_spark_refuses_the_bad_catalog_with_duckdbs_message(spark_results: dict, duckdb_results: dict) -> None:
     published, output = spark_results["bad"]
     assert not published
     assert problem_lines(output) == problem_lines(duckdb_results["bad"]) == BAD_LINES
 
 
-@pytest.mark.xdist_group("spark")
 def test_spark_failed_build_leaves_main_as_it_was(spark_results: dict) -> None:
     slot_before, marts_before = spark_results["before_bad"]
     slot_after, marts_after = spark_results["after_bad"]
@@ -587,23 +613,20 @@ def test_spark_failed_build_leaves_main_as_it_was(spark_results: dict) -> None:
     assert marts_after == marts_before
 
 
-@pytest.mark.xdist_group("spark")
 def test_spark_reader_always_finds_every_mart_whole(spark_results: dict) -> None:
     reader = spark_results["reader"]
-    assert reader.problems == []
-    assert reader.reads > 10
-    counts = {observed[0][0] for observed in reader.seen}
-    assert 55 in counts and len(counts) >= 2, reader.seen  # it read both builds
-    for (_, attention_gap), (_, count_gap) in reader.seen:
-        assert attention_gap == 0 and count_gap == 0, reader.seen
+    assert reader["problems"] == []
+    assert reader["reads"] > 10
+    counts = {observed[0][0] for observed in reader["seen"]}
+    assert 55 in counts and len(counts) >= 2, reader["seen"]  # it read both builds
+    for (_, attention_gap), (_, count_gap) in reader["seen"]:
+        assert attention_gap == 0 and count_gap == 0, reader["seen"]
 
 
-@pytest.mark.xdist_group("spark")
 def test_spark_columns_have_the_contracts_types(spark_results: dict) -> None:
     assert spark_results["types"] == contract_types("spark")
 
 
-@pytest.mark.xdist_group("spark")
 def test_spark_marts_are_managed_parquet_tables_behind_views(spark_results: dict) -> None:
     assert set(spark_results["tables"]) == set(MART_KEYS)
     warehouse_dir = str(spark_results["warehouse"])
