@@ -389,10 +389,21 @@ def publish_spark_views(spark: Any, slot: str) -> list[str]:
         )
         comment = f" comment {_spark_string(table.description)}" if table.description else ""
         names = ", ".join(f"`{column.name}`" for column in columns)
-        spark.sql(
-            f"create or replace view `{MARTS_SCHEMA}`.`{table.name}` ({column_list}){comment} "
-            f"tblproperties ('{SLOT_PROPERTY}' = '{slot}') as select {names} from `{source}`.`{table.name}`"
-        )
+        query = f"select {names} from `{source}`.`{table.name}`"
+        view = f"`{MARTS_SCHEMA}`.`{table.name}`"
+        if existing.get(table.name) == "VIEW":
+            # ALTER VIEW ... AS is one change in the metastore; CREATE OR REPLACE VIEW drops the
+            # view and creates it again, and a query in between finds no view at all. The column
+            # comments come with the table's columns; the view's own comment and slot follow.
+            spark.sql(f"alter view {view} as {query}")
+            properties = f"'{SLOT_PROPERTY}' = '{slot}'" + (
+                f", 'comment' = {_spark_string(table.description)}" if table.description else ""
+            )
+            spark.sql(f"alter view {view} set tblproperties ({properties})")
+        else:
+            spark.sql(
+                f"create view {view} ({column_list}){comment} tblproperties ('{SLOT_PROPERTY}' = '{slot}') as {query}"
+            )
         published.append(table.name)
     return published
 
