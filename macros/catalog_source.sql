@@ -157,3 +157,30 @@
         else {{ text }}
     end
 {%- endmacro %}
+
+{#- The catalog's labels in canonical spelling: `relation`'s rows plus, per label, the
+    vocabulary's value (<feature>_value, null for an unknown or refused spelling) and its hint
+    (<feature>_hint, what to write instead of a refused one), matched case-insensitively. The
+    vocabulary is joined as itself, not as a CTE: a CTE read eight times is materialised. -#}
+{% macro canonical_labels(relation) -%}
+    {%- set features = label_features() %}
+    select
+        catalog.*,
+        {%- for feature in features %}
+        {{ feature }}_label.value as {{ feature }}_value,
+        {{ feature }}_label.hint as {{ feature }}_hint{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }} as catalog
+    {% for feature in features -%}
+    left join {{ ref('stg_vocabulary') }} as {{ feature }}_label
+        on
+            {{ feature }}_label.feature = '{{ feature }}'
+            and lower(catalog.{{ feature }}) = {{ feature }}_label.label_key
+    {% endfor -%}
+{%- endmacro %}
+
+{#- Every label column of the catalog: the four the note scores, then the finer facts. -#}
+{% macro label_features() -%}
+    {{ return(['attention', 'ffn', 'activation', 'norm',
+        'attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings']) }}
+{%- endmacro %}

@@ -3,7 +3,7 @@
 with
 
 catalog as (
-    select model_id from {{ ref('stg_catalog') }}
+    select model_id from {{ ref('stg_catalog_versions') }}
 ),
 
 placed as (

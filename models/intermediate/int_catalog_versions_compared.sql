@@ -1,11 +1,12 @@
 -- Step 1, latest-version filter: within each (family, size_b) only the newest version is
 -- scored; the others name the model that superseded them. Baselines are exempt: a superseded
--- baseline stays scored (int_models_to_score warns about it).
+-- baseline stays scored (int_models_to_score warns about it). One narrow row per catalog row,
+-- the verdict alone: int_models_to_score joins the catalog's columns to the scored rows only.
 
 with
 
 catalog as (
-    select * from {{ ref('stg_catalog') }}
+    select * from {{ ref('stg_catalog_versions') }}
 ),
 
 baselines as (
@@ -41,16 +42,14 @@ compared as (
 
 final as (
     select
-        catalog.*,
+        compared.model_id,
         baselines.model_id is not null as is_baseline,
         compared.is_latest,
         case when not compared.is_latest then compared.latest_model_id end as superseded_by,
         compared.is_latest or baselines.model_id is not null as is_scored
-    from catalog
-    inner join compared
-        on catalog.model_id = compared.model_id
+    from compared
     left join baselines
-        on catalog.model_id = baselines.model_id
+        on compared.model_id = baselines.model_id
 )
 
 select * from final

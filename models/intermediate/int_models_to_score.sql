@@ -6,14 +6,25 @@
 
 with
 
+catalog as (
+    select * from {{ ref('stg_catalog') }}
+),
+
 compared as (
     select * from {{ ref('int_catalog_versions_compared') }}
 ),
 
 final as (
-    select *
-    from compared
-    where is_scored
+    select
+        catalog.*,
+        compared.is_baseline,
+        compared.is_latest,
+        compared.superseded_by,
+        compared.is_scored
+    from catalog
+    inner join compared
+        on catalog.model_id = compared.model_id
+    where compared.is_scored
 )
 
 select * from final

@@ -5,7 +5,7 @@
 with
 
 catalog as (
-    select * from {{ ref('stg_catalog') }}
+    select * from {{ ref('stg_catalog_versions') }}
 ),
 
 scored_models as (

@@ -5,7 +5,7 @@
 with
 
 catalog as (
-    select * from {{ ref('base_catalog') }}
+    {{ canonical_labels(ref('base_catalog')) }}
 ),
 
 final as (

@@ -27,7 +27,8 @@
 {%- set required_numbers = ['size_b', 'context_window'] %}
 
 -- base_catalog is read directly where it is needed rather than as one CTE: a CTE read four
--- times is materialised whole, every column of every row, where the id checks need one column
+-- times is materialised whole, every column of every row, where the id checks need one column.
+-- Only the row checks look its labels up in the vocabulary.
 with
 
 -- per feature, what an unknown label is told
@@ -45,7 +46,7 @@ checked as (
         {{ regexp_full_match('model_id', '[a-z0-9][a-z0-9._-]*') }} as is_model_id_valid,
         {{ regexp_full_match('version', '\\d+(\\.\\d+)*') }} as is_version_valid,
         release_date_value <= current_date as is_release_date_past
-    from {{ ref('base_catalog') }}
+    from ({{ canonical_labels(ref('base_catalog')) }}) as labelled
 ),
 
 -- the rows with at least one problem, found with plain true/false checks; the messages are
