@@ -48,7 +48,7 @@ def print_selection(db_path: Path) -> None:
         pick_order = "pick_order" if "model_selection.pick_order" in columns else "null"
         method = None
         if "model_selection.selection_method" in columns:
-            method = (connection.sql("select min(selection_method) from model_selection").fetchone() or (None,))[0]
+            method = (connection.execute("select min(selection_method) from model_selection").fetchone() or (None,))[0]
         rows = connection.sql(
             f"""
             select size_category, rank_in_category, model_id, round(rarity_score, 4), selection_reason,

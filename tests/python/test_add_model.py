@@ -226,7 +226,7 @@ def test_appended_rows_pass_the_dbt_build(tmp_path: Path, catalog_copy: Path, ca
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     with duckdb.connect(str(db), read_only=True) as connection:
-        scored = connection.sql("select count(*) from rarity_scores where model_id like 'new-%'").fetchone()
+        scored = connection.execute("select count(*) from rarity_scores where model_id like 'new-%'").fetchone()
     assert scored == (len(EXPECTED),)
 
 
