@@ -26,7 +26,8 @@ differences.
 Printed per size (medians over the repeats): Σ of the dbt models' own execution_time /
 yardstick A's time (goal <= 1.5), `make build` wall / B's wall (goal < 1), dbt's peak RSS /
 A's peak RSS (goal <= 1.5; for `dbt run` and for `make build`), the coverage model's own
-time, and the figures of the earlier bench (dbt run and build walls, models and tests Σ,
+time, make build's time in parts (dbt's start-up, models, data tests, the reports timed apart
+on the published file, the rest), and the figures of the earlier bench (dbt run and build walls, models and tests Σ,
 peak RSS, the reference query). Every figure goes to bench/out/results-<date>.json.
 
 Runs pass `--vars '{"catalog_path": ..., "baselines": []}'`: the synthetic model_ids are
@@ -119,6 +120,7 @@ class SizeResult:
     handwritten: list[ProcessRun] = field(default_factory=list)
     pandas: list[ProcessRun] = field(default_factory=list)
     make_builds: list[ProcessRun] = field(default_factory=list)
+    reports_s: list[float] = field(default_factory=list)
     agreement: dict[str, str] = field(default_factory=dict)
 
 
@@ -231,6 +233,31 @@ def run_make_build(
         "DBT_LOG_PATH": str(OUT_DIR / f"logs-make-{n_rows}"),
     }
     return timed_process(args, f"make-build-{n_rows}-{label}", timeout_s, env, project_dir)[0]
+
+
+REPORTS_TIMER = """
+import json, sys, tempfile, time
+from pathlib import Path
+from archrarity.cli import settings_in_force
+from archrarity.report import write_reports
+db, project_dir, dbt_vars = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
+settings = settings_in_force(project_dir, dbt_vars)
+with tempfile.TemporaryDirectory() as out:
+    start = time.perf_counter()
+    write_reports(db, Path(out) / "reports", settings)
+    print(json.dumps({"seconds": time.perf_counter() - start}))
+"""
+
+
+def time_reports(n_rows: int, label: str, project_dir: Path, dbt_vars: dict[str, Any], timeout_s: float) -> float:
+    """The reports' share of `make build`: write_reports on the published file (its imports not
+    counted: `archrarity build` imports them while dbt runs)."""
+    args = [
+        sys.executable, "-c", REPORTS_TIMER,
+        str(OUT_DIR / f"published-{n_rows}.duckdb"), str(project_dir), json.dumps(dbt_vars),
+    ]  # fmt: skip
+    _, output = timed_process(args, f"reports-{n_rows}-{label}", timeout_s)
+    return float(json.loads(output.strip().splitlines()[-1])["seconds"])
 
 
 def reference_connection(catalog: Path) -> duckdb.DuckDBPyConnection:
@@ -392,6 +419,7 @@ def bench_size(n_rows: int, args: argparse.Namespace) -> SizeResult:
         result.pandas.append(notebook)
         make_build = run_make_build(n_rows, label, args.project_dir, dbt_vars, args.timeout)
         result.make_builds.append(make_build)
+        result.reports_s.append(time_reports(n_rows, label, args.project_dir, dbt_vars, args.timeout))
         print(
             f"round #{label}: dbt run {run.wall_s:6.2f} s wall, models {run.models_s:6.2f} s | "
             f"handwritten {handwritten.own_s:6.2f} s | pandas {notebook.wall_s:6.2f} s | "
@@ -478,6 +506,18 @@ def print_goals(results: list[SizeResult]) -> None:
         a_wall = median([run.wall_s for run in size.handwritten])
         print(f"    A as a process {fmt(a_wall)} s wall; B peak RSS {fmt(b_rss, 0)} MB")
         print(f"    {COVERAGE_MODEL}: {fmt(coverage, 3)} s of the models' Σ")
+        # where make build's time goes: the parts measured apart, and what is left
+        startup = median(size.startup_s)
+        build_models = median([build.models_s for build in size.builds])
+        build_tests = median([build.tests_s for build in size.builds])
+        reports = median(size.reports_s)
+        parts = [startup, build_models, build_tests, reports]
+        rest = make_s - sum(parts) if make_s is not None and None not in parts else None  # type: ignore[arg-type]
+        print(
+            f"    make build {fmt(make_s)} s = dbt start-up {fmt(startup)} + models {fmt(build_models)} "
+            f"+ data tests {fmt(build_tests)} + reports {fmt(reports)} + the rest {fmt(rest)} "
+            "(dbt's per-node work, the final checkpoint, the publish)"
+        )
 
 
 def print_tables(results: list[SizeResult]) -> None:
