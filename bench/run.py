@@ -27,8 +27,9 @@ Printed per size (medians over the repeats): Σ of the dbt models' own execution
 yardstick A's time (goal <= 1.5), `make build` wall / B's wall (goal < 1), dbt's peak RSS /
 A's peak RSS (goal <= 1.5; for `dbt run` and for `make build`), the coverage model's own
 time, make build's time in parts (dbt's start-up, models, data tests, the reports timed apart
-on the published file, the rest), and the figures of the earlier bench (dbt run and build walls, models and tests Σ,
-peak RSS, the reference query). Every figure goes to bench/out/results-<date>.json.
+on the published file, the rest), and the figures of the earlier bench (dbt run and build
+walls, models and tests Σ, peak RSS, the reference query). Every figure goes to
+bench/out/results-<date>.json.
 
 Runs pass `--vars '{"catalog_path": ..., "baselines": []}'`: the synthetic model_ids are
 `syn-...`, so the shipped baselines are not in the catalog (which would stop the build).

@@ -53,7 +53,7 @@ def _write_all(connection: duckdb.DuckDBPyConnection, out_dir: Path, settings: M
     parquet = [f"{table}.parquet" for table in tables]
 
     # DuckDB writes the Parquet files on its own cursor and threads, without the GIL, while
-    # this thread draws the chart and the page (a second off a 1M-row build)
+    # this thread draws the chart and the page (0.3 s off the reports of a 1M-row build)
     with ThreadPoolExecutor(max_workers=1) as background:
         exports = background.submit(_write_exports, connection.cursor(), tables, [out_dir / name for name in parquet])
 
