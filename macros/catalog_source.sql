@@ -6,7 +6,7 @@
         'num_key_value_heads', 'kv_lora_rank', 'hidden_act', 'max_position_embeddings',
         'num_experts', 'experts_per_token', 'source_url',
         'attention_window', 'sliding_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings',
-        'num_hidden_layers', 'hidden_size', 'vocab_size'] -%}
+        'num_hidden_layers', 'hidden_size', 'vocab_size', 'model_type', 'sequence_mixer', 'norm_placement'] -%}
     {{ return(required if kind == 'required' else (optional if kind == 'optional' else required + optional)) }}
 {% endmacro %}
 
@@ -51,7 +51,7 @@
     {#- always read as text, whatever type a file gives them (a version 3.10 must not be a number) -#}
     {%- set text_columns = ['model_id', 'model_name', 'family', 'version', 'attention', 'ffn',
         'activation', 'norm', 'hidden_act', 'source_url', 'attention_window', 'position_encoding',
-        'qk_norm', 'tie_word_embeddings'] -%}
+        'qk_norm', 'tie_word_embeddings', 'model_type', 'sequence_mixer', 'norm_placement'] -%}
     {%- set present = [] -%}
     {%- set types = {} -%}
     {%- if introspect -%}
@@ -182,5 +182,6 @@
 {#- Every label column of the catalog: the four the note scores, then the finer facts. -#}
 {% macro label_features() -%}
     {{ return(['attention', 'ffn', 'activation', 'norm',
-        'attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings']) }}
+        'attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings',
+        'sequence_mixer', 'norm_placement']) }}
 {%- endmacro %}

@@ -14,7 +14,8 @@
 {%- endmacro %}
 
 {% macro extra_feature_names() -%}
-    {{- return(['attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings']) -}}
+    {{- return(['attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings',
+        'sequence_mixer', 'norm_placement']) -}}
 {%- endmacro %}
 
 {% macro validate_settings() %}

@@ -56,6 +56,9 @@ final as (
         catalog_models.num_hidden_layers,
         catalog_models.hidden_size,
         catalog_models.vocab_size,
+        catalog_models.model_type,
+        catalog_models.sequence_mixer,
+        catalog_models.norm_placement,
         -- scoring
         ranked_models.attention_feature,
         ranked_models.weight_attention,

@@ -44,7 +44,11 @@ final as (
         cast(tie_word_embeddings_value as boolean) as tie_word_embeddings,
         num_hidden_layers_value as num_hidden_layers,
         hidden_size_value as hidden_size,
-        vocab_size_value as vocab_size
+        vocab_size_value as vocab_size,
+        -- what the architecture's code does (seeds/architecture_rules.csv is keyed by model_type)
+        model_type,
+        sequence_mixer_value as sequence_mixer,
+        norm_placement_value as norm_placement
     from catalog
 )
 

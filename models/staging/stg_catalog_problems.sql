@@ -8,7 +8,8 @@
 {%- set required = ['model_name', 'family'] %}
 {%- set label_features = ['attention', 'ffn', 'activation', 'norm'] %}
 {#- labels a catalog may leave empty (SPEC: optional; the shipped catalog has them all) -#}
-{%- set optional_labels = ['attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings'] %}
+{%- set optional_labels = ['attention_window', 'position_encoding', 'qk_norm', 'tie_word_embeddings',
+    'sequence_mixer', 'norm_placement'] %}
 {%- set numbers = {
     'size_b': 'is not a number of billions > 0 (write 12, not 12B)',
     'context_window': 'is not a whole number of tokens > 0 (write 131072, not 128K)',
@@ -45,6 +46,7 @@ checked as (
         *,
         {{ regexp_full_match('model_id', '[a-z0-9][a-z0-9._-]*') }} as is_model_id_valid,
         {{ regexp_full_match('version', '\\d+(\\.\\d+)*') }} as is_version_valid,
+        model_type is null or {{ regexp_full_match('model_type', '[a-z0-9_]+') }} as is_model_type_valid,
         release_date_value <= current_date as is_release_date_past
     from ({{ canonical_labels(ref('base_catalog')) }}) as labelled
 ),
@@ -57,6 +59,7 @@ failed as (
     where not coalesce(
         is_model_id_valid
         and is_version_valid
+        and is_model_type_valid
         and is_release_date_past
         {%- for column in required %}
         and {{ column }} is not null
@@ -94,6 +97,10 @@ row_problems as (
                 when failed.version is null then {{ catalog_problem('version', "'is required'") }}
                 when not failed.is_version_valid
                     then {{ catalog_problem('version', "'is not dotted numbers like 3 or 3.1'") }}
+            end,
+            case
+                when not failed.is_model_type_valid
+                    then {{ catalog_problem('model_type', "'is not a config model_type ([a-z0-9_]+, e.g. qwen3_next)'") }}
             end,
             case
                 when failed.release_date is null then {{ catalog_problem('release_date', "'is required'") }}

@@ -41,6 +41,7 @@ final as (
         trim(vocabulary.value) as value,
         spellings.hint,
         coalesce(vocabulary.is_common_attention, false) as is_common_attention,
+        vocabulary.kind,
         accepted.accepted_values
     from spellings
     left join vocabulary

@@ -22,9 +22,9 @@ from archrarity.config_labels import (
     FACTS,
     LABELS,
     LAYOUT_FACTS,
-    POSITIONS_KEYS,
     ConfigError,
     derive_fields,
+    knowledge,
     read_config,
 )
 
@@ -33,15 +33,17 @@ VOCABULARY = PROJECT_DIR / "seeds" / "vocabulary.csv"
 VOCABULARY_ALIASES = PROJECT_DIR / "seeds" / "vocabulary_aliases.csv"
 REQUIRED = ("model_id", "model_name", "family", "version", "size_b", "release_date",
             "attention", "ffn", "activation", "norm", "context_window")
-#: the catalog's columns in order (SPEC "The catalog"); the last eight are optional
+#: the catalog's columns in order (SPEC "The catalog"); from total_params_b on they are optional
 COLUMNS = ("model_id", "model_name", "family", "version", "size_b", "release_date", *LABELS,
            "context_window", "total_params_b", "active_params_b", *FACTS, "source_url", *LAYOUT_FACTS)
 # categorical facts checked against the vocabulary seed, like the labels
-VOCABULARY_FACTS = ("attention_window", "position_encoding", "qk_norm", "tie_word_embeddings")
+VOCABULARY_FACTS = ("attention_window", "position_encoding", "qk_norm", "tie_word_embeddings", "sequence_mixer",
+                    "norm_placement")
 WINDOWED = ("sliding", "local-global")
 
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
+MODEL_TYPE = re.compile(r"[a-z0-9_]+")
 VERSION = re.compile(r"\d+(\.\d+)*")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -133,7 +135,8 @@ def assemble_row(
         positions = derivation.values.get("max_position_embeddings")
         if positions is None:
             refused["context_window"] = (
-                f"cannot derive context_window: config has no {' / '.join(POSITIONS_KEYS)}; "
+                f"cannot derive context_window: config has no "
+                f"{' / '.join(knowledge().config_keys['max_position_embeddings'])}; "
                 "pass --context-window N with the length the model card advertises"
             )
             context_window = ""
@@ -254,11 +257,13 @@ def validate_row(row: dict[str, str], vocabulary: dict[str, dict[str, str]]) -> 
             f"sliding_window = '{row.get('sliding_window', '')}' with attention_window = '{window}': "
             "the window is given exactly when attention_window is sliding or local-global"
         )
-    if window and (window == "none") != (row.get("attention") == "SSM"):
+    if window and (window == "none") != (row.get("attention") in ("SSM", "RNN")):
         problems.append(
             f"attention_window = '{window}' with attention = '{row.get('attention')}': "
-            "'none' (no attention layers) goes with attention SSM, and only with it"
+            "'none' (no attention layers) goes with attention SSM or RNN, and only with them"
         )
+    if row.get("model_type") and not MODEL_TYPE.fullmatch(row["model_type"]):
+        problems.append(f"model_type = '{row['model_type']}' is not a config model_type ([a-z0-9_]+)")
     return problems
 
 

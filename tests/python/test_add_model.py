@@ -60,18 +60,20 @@ EXPECTED: dict[str, tuple[list[str], dict[str, str]]] = {
         "kv_lora_rank": "", "hidden_act": "silu", "max_position_embeddings": "131072",
         "num_experts": "32", "experts_per_token": "4",
     }),
-    # original remote-code config: n_head, multi_query, no activation key, no position count
-    "falcon-7b-rw": (["--context-window", "2048"], {
+    # original remote-code config: n_head, multi_query, no activation key, no position count; its
+    # model_type RefinedWebModel is not a catalog model_type, the checkpoint's current config says falcon
+    "falcon-7b-rw": (["--context-window", "2048", "--set", "model_type=falcon"], {
         "attention": "MQA", "ffn": "dense", "activation": "GELU", "norm": "LayerNorm",
         "context_window": "2048", "num_attention_heads": "71", "num_key_value_heads": "1",
         "kv_lora_rank": "", "hidden_act": "", "max_position_embeddings": "",
         "num_experts": "", "experts_per_token": "",
     }),
-    # in-library config saved by transformers: num_kv_heads 71, but multi_query wins
+    # in-library config saved by transformers: num_kv_heads 71, but multi_query wins; no position
+    # count in the file, so FalconConfig's default (2048), as transformers reads it
     "falcon-7b-instruct": (["--context-window", "2048"], {
         "attention": "MQA", "ffn": "dense", "activation": "GELU", "norm": "LayerNorm",
         "context_window": "2048", "num_attention_heads": "71", "num_key_value_heads": "1",
-        "kv_lora_rank": "", "hidden_act": "", "max_position_embeddings": "",
+        "kv_lora_rank": "", "hidden_act": "", "max_position_embeddings": "2048",
         "num_experts": "", "experts_per_token": "",
     }),
     "ai21-jamba-1.5-mini": ([], {
@@ -154,9 +156,9 @@ def test_dry_run_prints_the_expected_row(name: str, empty_catalog: Path, capsys:
 def test_labels_agree_with_the_shipped_catalog(name: str):
     with SHIPPED_CATALOG.open(newline="") as handle:
         shipped = {row["model_id"]: row for row in csv.DictReader(handle)}[SHIPPED_ID[name]]
-    derived = config_labels.derive(fixture_config(name))
-    for label in ("attention", "ffn", "activation", "norm"):
-        assert getattr(derived, label) == shipped[label], label
+    derived = config_labels.derive_fields(fixture_config(name)).values
+    for label in ("attention", "ffn", "activation", "norm", "sequence_mixer", "norm_placement"):
+        assert derived[label] == shipped[label], label
 
 
 def test_attention_and_ffn_rules_come_from_the_macro_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -166,7 +168,8 @@ def test_attention_and_ffn_rules_come_from_the_macro_file(tmp_path: Path, monkey
     edited.write_text(rules)
     monkeypatch.setattr(config_labels, "LABEL_RULES", edited)
     assert config_labels.derive(fixture_config("olmo-2-1124-7b")).attention == "MHA-from-macro"
-    assert config_labels.derive(fixture_config("mixtral-8x7b-v0.1")).ffn == "MoE!"
+    # Jamba's rule leaves ffn to the expert count (Mixtral's fixes it: always MoE)
+    assert config_labels.derive(fixture_config("ai21-jamba-1.5-mini")).ffn == "MoE!"
 
 
 def test_appends_one_row_to_a_copy_of_the_catalog(catalog_copy: Path, capsys: Capture):
@@ -190,6 +193,7 @@ def test_appends_one_row_to_a_copy_of_the_catalog(catalog_copy: Path, capsys: Ca
     new_facts = {
         "attention_window": "global", "sliding_window": "", "position_encoding": "RoPE", "qk_norm": "false",
         "tie_word_embeddings": "false", "num_hidden_layers": "61", "hidden_size": "7168", "vocab_size": "129280",
+        "model_type": "deepseek_v3", "sequence_mixer": "none", "norm_placement": "pre",
     }
     assert rows[-1] == {column: value for column, value in new_facts.items() if column in catalog_header()} | {
         "model_id": "deepseek-v3-again", "model_name": "DeepSeek-V3, again", "family": "DeepSeek",
@@ -242,8 +246,10 @@ def refused(capsys: Capture, catalog: Path, config: str, *argv: str) -> str:
 def test_refuses_an_unknown_architecture(tmp_path: Path, catalog_copy: Path, capsys: Capture):
     config = write_config(tmp_path, {"model_type": "mystery_lm", "hidden_size": 1024})
     err = refused(capsys, catalog_copy, config, "--model-id", "mystery-1b", *IDENTITY)
-    assert "cannot derive attention: config has no num_attention_heads" in err
-    assert "'mystery_lm'" in err
+    assert "cannot derive attention, ffn, activation, norm, attention_window, sliding_window, position_encoding, " \
+        "qk_norm, sequence_mixer, norm_placement: model_type 'mystery_lm' has no row in " \
+        "seeds/architecture_rules.csv: add one saying what its code does, with the columns model_type, attention, " \
+        "sequence_mixer" in err
 
 
 def test_refuses_labels_of_an_unknown_architecture_even_with_head_counts(
@@ -251,24 +257,31 @@ def test_refuses_labels_of_an_unknown_architecture_even_with_head_counts(
 ):
     config = fixture_config("llama-3.1-8b") | {"model_type": "mystery_lm"}
     err = refused(capsys, catalog_copy, write_config(tmp_path, config), "--model-id", "mystery-8b", *IDENTITY)
-    assert "cannot derive activation and norm: model_type 'mystery_lm'" in err
+    assert err.count("model_type 'mystery_lm' has no row in seeds/architecture_rules.csv") == 1
+    assert "cannot derive attention, ffn, activation, norm," in err
+    assert "config_labels" not in err  # a user describes a model in a seed, never in Python
 
 
 def test_refuses_missing_key_value_heads(tmp_path: Path, catalog_copy: Path, capsys: Capture):
-    config = fixture_config("llama-3.1-8b")
+    # InternLM2 is remote code: no config class fills in the KV heads, and its rule has no MHA default
+    config = fixture_config("llama-3.1-8b") | {"model_type": "internlm2"}
     del config["num_key_value_heads"]
     err = refused(capsys, catalog_copy, write_config(tmp_path, config), "--model-id", "llama-x", *IDENTITY)
     assert "cannot derive attention: config has no num_key_value_heads" in err
-    assert "for model_type 'llama'" in err
+    assert "for model_type 'internlm2'" in err
 
 
-def test_refuses_a_mixture_of_experts_without_an_expert_count(
-    tmp_path: Path, catalog_copy: Path, capsys: Capture
-):
+def test_a_missing_key_is_the_config_class_default(tmp_path: Path, catalog_copy: Path, capsys: Capture):
+    # transformers' LlamaConfig uses as many KV heads as query heads when the config names none
+    config = fixture_config("llama-3.1-8b")
+    del config["num_key_value_heads"]
+    derived = config_labels.derive(config)
+    assert (derived.attention, derived.num_key_value_heads) == ("MHA", 32)
+    # MixtralConfig's default expert count (8) applies, and Mixtral's code always routes
     config = fixture_config("mixtral-8x7b-v0.1")
     del config["num_local_experts"]
-    err = refused(capsys, catalog_copy, write_config(tmp_path, config), "--model-id", "mixtral-x", *IDENTITY)
-    assert "cannot derive ffn: config has no num_local_experts" in err
+    derived = config_labels.derive(config)
+    assert (derived.ffn, derived.num_experts) == ("MoE", 8)
 
 
 def test_refuses_a_duplicate_model_id(catalog_copy: Path, capsys: Capture):

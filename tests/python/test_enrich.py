@@ -9,7 +9,6 @@ the project's tables agree with it. Nothing here downloads anything.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import shutil
@@ -103,97 +102,78 @@ def test_facts_agree_with_the_shipped_catalog(name: str):
         assert shipped[column] == (as_text[value] if value in (True, False, None) else str(value)), column
 
 
-# ---- agreement with transformers' config classes -------------------------------------------
+# ---- configs are read the way transformers reads them --------------------------------------
+
+SCOPE = PROJECT_DIR.parent / "shared" / "catalog_scope.csv"
+# catalog_scope.csv names the folder; the config class's own model_type is what configs carry
+SCOPE_TYPE_AS_CONFIGS_WRITE_IT = {"inkling": "inkling_mm_model"}
 
 
-def known_to_transformers() -> list[str]:
-    types_ = set(config_labels.CLASS_DEFAULTS) | set(config_labels.LAYOUTS) | set(config_labels.ARCHITECTURES)
-    return sorted(model_type for model_type in types_ if model_type in CONFIG_MAPPING)
+def in_scope_model_types() -> list[str]:
+    with SCOPE.open(newline="") as handle:
+        scope = [row for row in csv.DictReader(handle) if row["in_scope"] == "yes"]
+    types_ = {SCOPE_TYPE_AS_CONFIGS_WRITE_IT.get(row["model_type"], row["model_type"]) for row in scope}
+    types_ |= {row["text_model_type"] for row in scope if row["text_model_type"]}
+    return sorted(types_)
 
 
-def test_most_model_types_are_checked_against_transformers():
-    # the remote-code ones (RefinedWeb*, baichuan, internlm2, minicpm, phi3small) cannot be
-    assert len(known_to_transformers()) >= 40
+def test_every_in_scope_model_type_has_a_rule_and_a_transformers_config_class():
+    assert len(in_scope_model_types()) >= 120
+    rules = config_labels.knowledge().rules
+    assert [t for t in in_scope_model_types() if t not in rules] == []
+    # every in-scope config is read through its transformers config class (attribute maps,
+    # class defaults, text_config, layer_types), not through tables of the project's own
+    assert [t for t in in_scope_model_types() if t not in CONFIG_MAPPING] == []
+    assert [t for t in in_scope_model_types() if CONFIG_MAPPING[t].model_type != t] == []
 
 
-@pytest.mark.parametrize("model_type", known_to_transformers())
-def test_class_defaults_match_transformers(model_type: str):
-    config_class = CONFIG_MAPPING[model_type]
-    fields = {field.name: field for field in dataclasses.fields(config_class)}
-    instance = config_class()
-    for key, ours in config_labels.CLASS_DEFAULTS.get(model_type, {}).items():
-        if key == "tie_word_embeddings":
-            assert instance.tie_word_embeddings is ours, key
-        elif key == "sliding_window_pattern" and key not in fields:
-            continue  # read from kwargs (gemma3_text, cohere2): checked by the layer layouts below
-        elif "." in key:  # mpt's attn_config.qk_ln
-            head, tail = key.split(".")
-            assert getattr(getattr(instance, head), tail) == ours, key
-        else:
-            assert fields[key].default == ours, key
-
-
-@pytest.mark.parametrize("model_type", known_to_transformers())
-def test_shape_aliases_cover_transformers_attribute_maps(model_type: str):
-    attribute_map = CONFIG_MAPPING[model_type].attribute_map
-    for canonical, keys in config_labels.SHAPE_KEYS.items():
-        if canonical in attribute_map:
-            assert attribute_map[canonical] in keys, (canonical, attribute_map[canonical])
-
-
-def transformers_window(config: dict[str, Any]) -> tuple[str, int | None]:
-    """attention_window as transformers' config class lays the layers out."""
-    model_type = config_labels.flatten(config)["model_type"]
-    layout = config_labels.LAYOUTS[model_type]
-    text = CONFIG_MAPPING[model_type](**{k: v for k, v in config_labels.flatten(config).items()
-                                         if k != "model_type"})
-    if layout.window == "none":
-        return "none", None
-    window = getattr(text, layout.window_key, None) or None
-    if layout.window == "every":
-        kinds = ["sliding"] * text.num_hidden_layers
+@pytest.mark.parametrize("model_type", in_scope_model_types())
+def test_class_defaults_are_read_from_transformers(model_type: str):
+    """A config that states nothing but its model_type gets its config class's defaults."""
+    text = CONFIG_MAPPING[model_type]().get_text_config(decoder=True)
+    derivation = config_labels.derive_fields({"model_type": model_type})
+    if hasattr(text, "tie_word_embeddings"):
+        assert derivation.values["tie_word_embeddings"] is text.tie_word_embeddings
     else:
-        kinds = list(getattr(text, "layer_types", None) or ["full_attention"] * text.num_hidden_layers)
-    windowed = [kind not in ("full_attention", "full", "attention", "mamba") and window is not None
-                for kind in kinds]
-    if not any(windowed):
-        return "global", None
-    return ("sliding" if all(windowed) else "local-global"), window
+        assert "tie_word_embeddings" in derivation.refused
+    for fact in ("num_hidden_layers", "hidden_size", "vocab_size"):
+        expected = getattr(text, fact, None)
+        if isinstance(expected, int) and expected > 0:
+            assert derivation.values[fact] == expected, fact
+    # the rule's fixed labels come through as the rule says
+    rule = config_labels.knowledge().rules[model_type]
+    for label in ("norm", "norm_placement"):
+        if getattr(rule, label) not in ("config", ""):
+            assert derivation.values[label] == getattr(rule, label)
 
 
-@pytest.mark.parametrize("name", [name for name in EXPECTED
-                                  if config_labels.flatten(fixture(name))["model_type"] in CONFIG_MAPPING])
-def test_fixture_facts_agree_with_transformers(name: str):
-    config = fixture(name)
-    flat = config_labels.flatten(config)
-    text = CONFIG_MAPPING[flat["model_type"]](**{k: v for k, v in flat.items() if k != "model_type"})
-    derived = config_labels.derive_fields(config).values
-    assert derived["num_hidden_layers"] == text.num_hidden_layers
-    assert derived["hidden_size"] == text.hidden_size
-    assert derived["vocab_size"] == text.vocab_size
-    assert derived["tie_word_embeddings"] is text.tie_word_embeddings
-    assert (derived["attention_window"], derived["sliding_window"]) == transformers_window(config)
+@pytest.mark.parametrize("model_type", [t for t in in_scope_model_types()])
+def test_config_keys_cover_transformers_attribute_maps(model_type: str):
+    """seeds/config_keys.csv (read for configs transformers does not know) lists every alias
+    transformers' attribute maps give the same facts."""
+    keys = config_labels.knowledge().config_keys
+    attribute_map = CONFIG_MAPPING[model_type].attribute_map
+    for alias, canonical in attribute_map.items():
+        if canonical in keys and alias in {"n_head", "n_layer", "n_embd", "n_positions", "num_layers", "d_model"}:
+            assert alias in keys[canonical], (alias, canonical)
 
 
-# configs that exercise the window rules where no real config does (the shipped models switch them off)
+# configs that exercise the window rules where no real config does; the windows read by hand
+# from each type's code (the layer layout its config class resolves)
 WINDOW_VARIANTS: list[tuple[str, dict[str, Any], tuple[str, int | None]]] = [
     ("qwen2 windowed from layer 4", {"model_type": "qwen2", "num_hidden_layers": 8, "use_sliding_window": True,
                                      "sliding_window": 4096, "max_window_layers": 4}, ("local-global", 4096)),
     ("qwen2 windowed everywhere", {"model_type": "qwen2", "num_hidden_layers": 8, "use_sliding_window": True,
                                    "sliding_window": 4096, "max_window_layers": 0}, ("sliding", 4096)),
+    ("qwen2 switched off", {"model_type": "qwen2", "num_hidden_layers": 8, "use_sliding_window": False,
+                            "sliding_window": 4096, "max_window_layers": 0}, ("global", None)),
     ("qwen3_moe switched on", {"model_type": "qwen3_moe", "num_hidden_layers": 4, "use_sliding_window": True,
                                "sliding_window": 4096}, ("sliding", 4096)),
-    ("qwen2_moe switched on", {"model_type": "qwen2_moe", "num_hidden_layers": 8, "use_sliding_window": True,
-                               "sliding_window": 4096, "max_window_layers": 4}, ("local-global", 4096)),
     ("gemma2 default", {"model_type": "gemma2", "num_hidden_layers": 6}, ("local-global", 4096)),
     ("gemma3_text pattern 6", {"model_type": "gemma3_text", "num_hidden_layers": 12, "sliding_window": 512},
      ("local-global", 512)),
     ("cohere2 pattern 4", {"model_type": "cohere2", "num_hidden_layers": 8, "sliding_window": 4096},
      ("local-global", 4096)),
-    ("exaone4 pattern 4", {"model_type": "exaone4", "num_hidden_layers": 8, "sliding_window": 4096,
-                           "sliding_window_pattern": 4}, ("local-global", 4096)),
-    ("smollm3 switched on", {"model_type": "smollm3", "num_hidden_layers": 8, "use_sliding_window": True,
-                             "sliding_window": 4096}, ("local-global", 4096)),
     ("llama4_text chunked", {"model_type": "llama4_text", "num_hidden_layers": 8, "attention_chunk_size": 8192},
      ("local-global", 8192)),
     ("starcoder2 window", {"model_type": "starcoder2", "num_hidden_layers": 4, "sliding_window": 4096,
@@ -201,14 +181,17 @@ WINDOW_VARIANTS: list[tuple[str, dict[str, Any], tuple[str, int | None]]] = [
     ("mistral key absent: class default", {"model_type": "mistral", "num_hidden_layers": 4,
                                            "max_position_embeddings": 32768}, ("sliding", 4096)),
     ("phi3 window null", {"model_type": "phi3", "num_hidden_layers": 4, "sliding_window": None}, ("global", None)),
+    # DeepSeek Sparse Attention: the indexer selects the keys each query sees
+    ("deepseek_v32 indexer", {"model_type": "deepseek_v32", "num_hidden_layers": 4}, ("sparse", None)),
+    # SSM and RNN: no attention layers
+    ("xlstm", {"model_type": "xlstm"}, ("none", None)),
 ]
 
 
 @pytest.mark.parametrize(("label", "config", "expected"), WINDOW_VARIANTS, ids=[v[0] for v in WINDOW_VARIANTS])
-def test_window_rules_agree_with_transformers(label: str, config: dict[str, Any], expected: tuple):
+def test_window_rules(label: str, config: dict[str, Any], expected: tuple):
     derived = config_labels.derive_fields(config).values
     assert (derived["attention_window"], derived["sliding_window"]) == expected
-    assert transformers_window(config) == expected
 
 
 def test_a_window_longer_than_the_model_never_binds():
@@ -226,9 +209,11 @@ def test_a_window_longer_than_the_model_never_binds():
         ({"model_type": "cohere2", "num_hidden_layers": 8, "sliding_window": 4096}, "RoPE+NoPE"),
         # EXAONE 4.0 32B hybrid: global layers NoPE; with no window every layer is rotary
         ({"model_type": "exaone4", "num_hidden_layers": 8, "sliding_window": 4096}, "RoPE+NoPE"),
-        ({"model_type": "exaone4", "num_hidden_layers": 4, "sliding_window": None}, "RoPE"),
+        ({"model_type": "exaone4", "num_hidden_layers": 4, "sliding_window": None,
+          "layer_types": ["full_attention"] * 4}, "RoPE"),
         ({"model_type": "smollm3", "num_hidden_layers": 4, "no_rope_layers": [1, 1, 1, 1]}, "RoPE"),
         ({"model_type": "llama4_text", "num_hidden_layers": 8}, "RoPE+NoPE"),
+        # transformers' MPT always builds ALiBi
         ({"model_type": "mpt", "attn_config": {"alibi": True}, "n_layers": 32}, "ALiBi"),
         ({"model_type": "falcon", "alibi": True}, "ALiBi"),
         ({"model_type": "baichuan", "hidden_size": 5120}, "ALiBi"),
@@ -237,6 +222,14 @@ def test_a_window_longer_than_the_model_never_binds():
         ({"model_type": "granitemoehybrid", "position_embedding_type": "rope"}, "RoPE"),
         ({"model_type": "zamba2"}, "none"),
         ({"model_type": "mamba2"}, "none"),
+        # Granite SWA: a layer whose rope theta is 0 gets no rotary
+        ({"model_type": "granite_swa", "num_hidden_layers": 4, "layer_rope_theta": [10000, 0, 10000, 0]},
+         "RoPE+NoPE"),
+        ({"model_type": "granite_swa", "num_hidden_layers": 4}, "RoPE"),
+        # OLMo Hybrid: an explicit null rope_theta switches rotary off
+        ({"model_type": "olmo_hybrid", "rope_parameters": {"rope_type": "default", "rope_theta": None}}, "none"),
+        # Kimi Linear's MLA layers carry no positions
+        ({"model_type": "kimi_linear"}, "none"),
     ],
 )
 def test_position_rules(config: dict[str, Any], expected: str):
@@ -252,18 +245,34 @@ def test_position_rules(config: dict[str, Any], expected: str):
         ({"model_type": "gemma2"}, False),
         ({"model_type": "exaone4"}, True),
         ({"model_type": "stablelm", "qk_layernorm": True}, True),
-        ({"model_type": "mpt", "attn_config": {"qk_ln": True}}, True),
         ({"model_type": "deepseek_v2"}, False),
+        ({"model_type": "qwen3_next"}, True),
     ],
 )
 def test_qk_norm_rules(config: dict[str, Any], expected: bool):
     assert config_labels.derive_fields(config).values["qk_norm"] is expected
 
 
-def test_rope_layers_agree_with_transformers():
-    for model_type in ("smollm3", "llama4_text"):
-        ours = config_labels._rope_layers({"model_type": model_type}, model_type, 12)
-        assert ours == [bool(flag) for flag in CONFIG_MAPPING[model_type](num_hidden_layers=12).no_rope_layers]
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        # Qwen3-Next: 3 Gated DeltaNet layers to 1 full-attention layer (its class's layer_types)
+        ({"model_type": "qwen3_next", "num_hidden_layers": 8}, ("Hybrid", "GatedDeltaNet")),
+        # Granite 4.0 micro: a granitemoehybrid config whose layers are all attention
+        ({"model_type": "granitemoehybrid", "num_hidden_layers": 2, "num_attention_heads": 8,
+          "num_key_value_heads": 2, "layer_types": ["attention", "attention"]}, ("GQA", "none")),
+        ({"model_type": "granitemoehybrid", "num_hidden_layers": 2, "num_attention_heads": 8,
+          "num_key_value_heads": 2, "layer_types": ["mamba", "attention"]}, ("Hybrid", "Mamba2")),
+        ({"model_type": "lfm2", "num_hidden_layers": 3, "layer_types": ["conv", "conv", "full_attention"]},
+         ("Hybrid", "ShortConv")),
+        ({"model_type": "falcon_mamba"}, ("SSM", "Mamba")),
+        ({"model_type": "xlstm"}, ("RNN", "mLSTM")),
+        ({"model_type": "deepseek_v3", "kv_lora_rank": 512}, ("MLA", "none")),
+    ],
+)
+def test_attention_and_mixer_rules(config: dict[str, Any], expected: tuple[str, str]):
+    values = config_labels.derive_fields(config).values
+    assert (values["attention"], values["sequence_mixer"]) == expected
 
 
 # ---- refusals: never a guess ----------------------------------------------------------------
@@ -272,32 +281,45 @@ def test_rope_layers_agree_with_transformers():
 def test_unknown_model_type_refuses_the_rules_and_keeps_the_plain_facts():
     config = fixture("llama-3.1-8b") | {"model_type": "mystery_lm"}
     derivation = config_labels.derive_fields(config)
-    for column in ("attention_window", "sliding_window", "position_encoding", "qk_norm"):
-        assert derivation.refused[column] == (
-            f"cannot derive {column}: no rule for model_type 'mystery_lm' in LAYOUTS "
-            "(src/archrarity/config_labels.py); the config alone cannot say"
-        )
+    for column in ("attention", "activation", "norm", "attention_window", "position_encoding", "qk_norm",
+                   "sequence_mixer", "norm_placement"):
+        reason = derivation.refused[column]
+        assert reason.startswith("cannot derive attention, ffn, activation, norm, attention_window, sliding_window, "
+                                 "position_encoding, qk_norm, sequence_mixer, norm_placement: model_type "
+                                 "'mystery_lm' has no row in seeds/architecture_rules.csv: add one"), reason
+        assert "model_type, attention, sequence_mixer, ffn, mlp, activation" in reason
+        assert "config_labels.py" not in reason  # never points a user at Python
     # stated by the config itself: read, not guessed
     assert derivation.values["tie_word_embeddings"] is False
     assert derivation.values["num_hidden_layers"] == 32
-    del config["tie_word_embeddings"]
-    refused = config_labels.derive_fields(config).refused["tie_word_embeddings"]
-    assert refused.startswith("cannot derive tie_word_embeddings: config has no tie_word_embeddings")
+    assert derivation.values["model_type"] == "mystery_lm"
+
+
+def test_a_new_architecture_is_a_seed_row_not_code(tmp_path: Path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(PROJECT_DIR / "seeds", seeds)
+    config = fixture("llama-3.1-8b") | {"model_type": "mystery_lm"}
+    assert "norm_placement" in config_labels.derive_fields(config, seeds=seeds).refused
+    with (seeds / "architecture_rules.csv").open("a") as handle:
+        handle.write("mystery_lm,config,none,config,gated,config,silu,RMSNorm,post,true,global,,,RoPE,,false,,"
+                     "its code,\n")
+    values = config_labels.derive_fields(config, seeds=seeds).values
+    assert (values["attention"], values["activation"], values["norm_placement"], values["qk_norm"]) == \
+        ("GQA", "SwiGLU", "post", True)
 
 
 @pytest.mark.parametrize(
     ("config", "column", "message"),
     [
-        ({"model_type": "mpt", "n_layers": 32}, "position_encoding", "config has no attn_config.alibi"),
-        ({"model_type": "mpt", "attn_config": {"alibi": False}}, "position_encoding", "attn_config.alibi is false"),
         ({"model_type": "baichuan", "hidden_size": 8192}, "position_encoding",
-         "hidden_size 8192 is neither 4096 (RoPE) nor 5120 (ALiBi)"),
-        ({"model_type": "phi3small"}, "attention_window", "no rule for model_type 'phi3small'"),
-        ({"model_type": "gemma2"}, "attention_window", "config has no layer_types and no num_hidden_layers"),
+         "config has hidden_size = 8192: no row of seeds/architecture_config_values.csv"),
+        ({"model_type": "phi3small"}, "attention_window", "leaves attention_window empty"),
         ({"model_type": "minicpm"}, "tie_word_embeddings", "config has no tie_word_embeddings"),
-        ({"model_type": "llama"}, "vocab_size", "config has no vocab_size / padded_vocab_size > 0"),
-        ({"model_type": "qwen2", "use_sliding_window": "yes", "num_hidden_layers": 2}, "attention_window",
-         "config has use_sliding_window = 'yes', not true or false"),
+        ({"model_type": "llama", "vocab_size": 0}, "vocab_size", "config has no vocab_size / padded_vocab_size > 0"),
+        ({"model_type": "lfm2", "num_hidden_layers": 1, "layer_types": ["hybrid_sliding"]}, "attention",
+         "config's layer_types has 'hybrid_sliding', which seeds/architecture_layer_types.csv does not name"),
+        ({"model_type": "bitnet", "hidden_act": "swoosh"}, "activation",
+         "hidden_act 'swoosh' in the gated MLP of model_type 'bitnet' is in no row of seeds/activation_functions.csv"),
     ],
 )
 def test_refuses_what_the_config_cannot_decide(config: dict[str, Any], column: str, message: str):
@@ -344,7 +366,7 @@ def test_add_model_refuses_a_fact_it_cannot_derive_and_takes_it_from_set(
 ):
     config = fixture("llama-3.1-8b")
     del config["tie_word_embeddings"], config["vocab_size"]
-    config["model_type"] = "internlm2"  # remote code: no class default the project can prove
+    config["model_type"] = "internlm2"  # remote code: no config class, so no class default
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     code, out, err = add_model(capsys, str(path), "--model-id", "lm", *IDENTITY, "--dry-run",
@@ -352,7 +374,7 @@ def test_add_model_refuses_a_fact_it_cannot_derive_and_takes_it_from_set(
     assert code == 1 and out == ""
     assert "cannot derive tie_word_embeddings: config has no tie_word_embeddings" in err
     assert "cannot derive vocab_size: config has no vocab_size / padded_vocab_size > 0" in err
-    assert "--set tie_word_embeddings=VALUE --set vocab_size=VALUE" in err
+    assert "--set vocab_size=VALUE --set tie_word_embeddings=VALUE" in err
     code, out, err = add_model(capsys, str(path), "--model-id", "lm", *IDENTITY, "--dry-run",
                                "--catalog", str(full_catalog), "--set", "tie_word_embeddings=false",
                                "--set", "vocab_size=92544")
@@ -422,6 +444,9 @@ def model_rows(tmp_path: Path) -> list[list[str]]:
     rows.append(["falcon-mamba-7b", "Falcon Mamba 7B", "Falcon Mamba", "1", "7", "2024-08-12", "8192",
                  "falcon-mamba.json", "https://huggingface.co/tiiuae/falcon-mamba-7b"])
     rows.append(["ghost-7b", "Ghost 7B", "Ghost", "1", "7", "2024-01-01", "4096", "nobody/ghost-7b", ""])
+    # an activation no row of seeds/activation_functions.csv names
+    (tmp_path / "odd-act.json").write_text(json.dumps(fixture("llama-3.1-8b") | {"hidden_act": "swoosh"}))
+    rows.append(["odd-act-8b", "Odd Act 8B", "Odd", "1", "8", "2024-01-01", "8192", "odd-act.json", ""])
     return rows
 
 
@@ -446,11 +471,15 @@ def test_enrich_writes_a_catalog_and_reports_what_it_could_not_derive(
     assert code == 0, err
     header, rows = read_rows(output)
     assert header == list(COLUMNS)
-    assert len(COLUMNS) == 29
+    assert len(COLUMNS) == 32
     by_id = {row["model_id"]: row for row in rows}
     # written: every model whose labels could be derived, in input order
     assert list(by_id) == ["llama-3.1-8b", "mistral-7b-v0.1", "qwen3-8b", "smollm3-3b", "gpt-oss-20b",
-                           "falcon-mamba-7b"]
+                           "granite-4.0-h-350m", "falcon-mamba-7b"]
+    # the Granite copy names no activation: GraniteMoeHybridConfig's default hidden_act (silu) applies
+    assert by_id["granite-4.0-h-350m"]["activation"] == "SwiGLU"
+    assert (by_id["granite-4.0-h-350m"]["attention"], by_id["granite-4.0-h-350m"]["sequence_mixer"]) == (
+        "Hybrid", "Mamba2")
     assert {column: by_id["mistral-7b-v0.1"][column] for column in (
         "attention", "ffn", "activation", "norm", "attention_window", "sliding_window", "position_encoding",
         "qk_norm", "tie_word_embeddings", "num_hidden_layers", "hidden_size", "vocab_size", "source_url")} == {
@@ -464,11 +493,11 @@ def test_enrich_writes_a_catalog_and_reports_what_it_could_not_derive(
     assert by_id["falcon-mamba-7b"]["attention_window"] == "none"
     assert by_id["falcon-mamba-7b"]["source_url"] == "https://huggingface.co/tiiuae/falcon-mamba-7b"
     # refused, each with its reason, and the run went on
-    assert "refused granite-4.0-h-350m: activation: config has no mlp_hidden_act" in err
+    assert "refused odd-act-8b: activation: hidden_act 'swoosh' in the gated MLP of model_type 'llama'" in err
     assert "refused ghost-7b: config: no config.json at" in err
     assert "the --configs snapshot has no nobody/ghost-7b" in err
     # the summary: derived, refused, reasons by field
-    assert "Derived 6 model(s) into" in out
+    assert "Derived 7 model(s) into" in out
     assert "(0 with optional facts left empty); refused 2." in out
     assert "Could not derive, by field:" in out
     lines = out.splitlines()
@@ -494,7 +523,7 @@ def test_enrich_output_is_a_catalog_duckdb_reads(tmp_path: Path, snapshot: Path,
 
 
 def test_enrich_gaps_are_written_empty_unless_strict(tmp_path: Path, snapshot: Path, capsys: Capture):
-    config = fixture("llama-3.1-8b")
+    config = fixture("llama-3.1-8b") | {"model_type": "internlm2"}  # remote code: no class default
     del config["vocab_size"]
     (snapshot / "org" / "no-vocab").mkdir(parents=True)
     (snapshot / "org" / "no-vocab" / "config.json").write_text(json.dumps(config))
@@ -540,7 +569,7 @@ def test_enrich_progress_bar(tmp_path: Path, snapshot: Path, capsys: Capture):
                           "--progress")
     assert code == 0
     assert "enrich: 100%" in err
-    assert "8/8" in err
+    assert "9/9" in err
     code, _, err = enrich(capsys, str(models), "-o", str(tmp_path / "c.csv"), "--configs", str(snapshot))
     assert "enrich:" not in err  # not a terminal: no bar by default
 
@@ -625,6 +654,7 @@ def test_enrich_output_builds_end_to_end(tmp_path: Path, snapshot: Path, capsys:
     assert scored == [
         ("falcon-mamba-7b", "none", None, "none", False),
         ("gpt-oss-20b", "local-global", 128, "RoPE", False),
+        ("granite-4.0-h-350m", "global", None, "none", False),
         ("llama-3.1-8b", "global", None, "RoPE", False),
         ("mistral-7b-v0.1", "sliding", 4096, "RoPE", False),
         ("qwen3-8b", "global", None, "RoPE", True),

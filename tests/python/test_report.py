@@ -412,6 +412,9 @@ def test_selection_md_shows_selection_coverage_when_it_exists(small_db: Path, tm
 def test_ffn_weight_column_appears_only_when_ffn_is_scored(small_db: Path, tmp_path: Path) -> None:
     with duckdb.connect(str(small_db)) as connection:
         connection.execute("update rarity_scores set weight_ffn = 1.25")
+        # the reports show what the build scored: feature_weights lists ffn's values when it is scored
+        connection.execute("insert into feature_weights (feature, value, model_count, n_models, weight) "
+                           "select 'ffn', 'dense', count(*), count(*), 1.25 from rarity_scores")
     write_reports(small_db, tmp_path / "report", SETTINGS)
     markdown = (tmp_path / "report" / "selection.md").read_text()
     assert "| norm | ffn | context | reason |" in markdown

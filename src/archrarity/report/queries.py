@@ -30,20 +30,6 @@ CATALOG_ROW_LIMIT = 1000
 #: The reports list at most this many superseded models (all of them are in the Parquet file).
 SUPERSEDED_LIST_LIMIT = 500
 
-# (feature name as in feature_weights, the rarity_scores column holding the model's value).
-# attention, activation and norm are always scored; the others only when their weight column
-# exists and holds a value (ffn with moe_as_attention false, the extra_features).
-_CATEGORICAL = (
-    ("attention", "attention_feature"),
-    ("activation", "activation"),
-    ("norm", "norm"),
-    ("ffn", "ffn"),
-    ("attention_window", "attention_window"),
-    ("position_encoding", "position_encoding"),
-    ("qk_norm", "qk_norm"),
-    ("tie_word_embeddings", "tie_word_embeddings"),
-)
-_ALWAYS_SCORED = {"attention", "activation", "norm"}
 
 
 @dataclass(frozen=True)
@@ -200,19 +186,18 @@ def categorical_features(source: Source) -> list[Feature]:
 
 
 def _categorical_features(source: Source) -> list[Feature]:
-    candidates = [
-        (name, column)
-        for name, column in _CATEGORICAL
-        if source.has_column("rarity_scores", f"weight_{name}") and source.has_column("rarity_scores", column)
-    ]
-    optional = [name for name, _ in candidates if name not in _ALWAYS_SCORED]
-    scored = set(_ALWAYS_SCORED)
-    if optional:
-        counts = source.connection.execute(
-            "select " + ", ".join(f"count(weight_{name}) > 0" for name in optional) + " from rarity_scores"
-        ).fetchone()
-        scored |= {name for name, is_scored in zip(optional, counts or (), strict=True) if is_scored}
-    return [Feature(name, column, f"weight_{name}") for name, column in candidates if name in scored]
+    # The build says what it scored: feature_weights has a row per scored (feature, value), and
+    # rarity_scores a weight_<feature> column per feature it can score, in the formula's order.
+    # The model's value is in the column of the same name (attention: attention_feature).
+    scored = {row[0] for row in source.connection.execute("select distinct feature from feature_weights").fetchall()}
+    weights = [column.removeprefix("weight_") for column in source.columns("rarity_scores")
+               if column.startswith("weight_") and column != "weight_context"]
+    features = []
+    for name in weights:
+        column = "attention_feature" if name == "attention" else name
+        if name in scored and source.has_column("rarity_scores", column):
+            features.append(Feature(name, column, f"weight_{name}"))
+    return features
 
 
 def weight_features(source: Source) -> list[Feature]:
@@ -548,6 +533,9 @@ CATALOG_COLUMNS = (
     "position_encoding",
     "qk_norm",
     "tie_word_embeddings",
+    "sequence_mixer",
+    "norm_placement",
+    "model_type",
     "is_baseline",
     "superseded_by",
     "source_url",
