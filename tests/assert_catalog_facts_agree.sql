@@ -43,7 +43,10 @@ checked as (
                 when attention not in ('Hybrid', 'SSM', 'RNN') and attention != attention_from_config
                     then 'attention is not what the head counts say'
             end,
-            case when kv_lora_rank is not null and attention != 'MLA' then 'kv_lora_rank without MLA' end,
+            case
+                when kv_lora_rank is not null and attention not in ('MLA', 'Hybrid')
+                    then 'kv_lora_rank without MLA (or a Hybrid whose attention layers are MLA)'
+            end,
             case when ffn != ffn_from_config then 'ffn is not what num_experts says' end,
             case when ffn = 'MoE' and active_params_b >= total_params_b then 'MoE with active >= total params' end,
             case

@@ -71,7 +71,10 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 def test_every_fixture_is_expected():
-    assert sorted(path.stem for path in CONFIGS.glob("*.json")) == sorted(EXPECTED)
+    # the architectures of 2025-2026 have theirs in tests/python/test_fixture_labels.py
+    with (CONFIGS / "expected_labels.csv").open(newline="") as handle:
+        newer = {row["fixture"] for row in csv.DictReader(handle)}
+    assert sorted(path.stem for path in CONFIGS.glob("*.json")) == sorted(set(EXPECTED) | newer)
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
