@@ -18,6 +18,7 @@ from archrarity import DEFAULT_DB, PROJECT_DIR, warehouse
 from archrarity.add_model import add_parser as add_add_model_parser
 from archrarity.enrich import add_parser as add_enrich_parser
 from archrarity.publish import build_and_publish
+from archrarity.report.queries import currency_line
 
 
 def _parse_vars(text: str) -> dict:
@@ -67,6 +68,8 @@ def print_selection(db_path: Path) -> None:
                 """
             ).fetchall():
                 shares.setdefault(category, []).append(f"{compared} {covered}/{total} = {share:.1%}")
+        currency = currency_line(connection)
+    print(f"\nScores of the {currency}.")
     categories = list(dict.fromkeys([row[0] for row in rows] + sorted(shares)))
     for category in categories:
         print(f"\n{category} ({method} selection):" if method else f"\n{category}:")

@@ -26,11 +26,11 @@ def test_shipped_catalog_selects_the_notes_five_baselines(tmp_path):
     selected_baselines = {model_id for model_id in BASELINES if selected.get(model_id, "").endswith("baseline")}
     assert selected_baselines == BASELINES
     # Granite 3.3 8B supersedes the Granite 3.2 8B baseline: kept, and the build says so
-    assert "Baseline 'granite-3.2-8b' is superseded by 'granite-3.3-8b'" in build.output
+    assert "Baseline 'granite-3.2-8b' is superseded by 'granite-4.2-8b'" in build.output
     [(superseded_by, is_baseline)] = query(
         db, "select superseded_by, is_baseline from rarity_scores where model_id = 'granite-3.2-8b'"
     )
-    assert (superseded_by, is_baseline) == ("granite-3.3-8b", True)
+    assert (superseded_by, is_baseline) == ("granite-4.2-8b", True)
     # at least 15 models in each size class after the latest-version filter
     per_class = dict(query(db, "select size_category, count(*) from rarity_scores group by all"))
     assert per_class["~8B"] >= 15 and per_class["~70B"] >= 15

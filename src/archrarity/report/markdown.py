@@ -270,7 +270,8 @@ def selection_markdown(source: Source, settings: Mapping[str, object], files: Se
     lines = [
         "# Model selection by architectural rarity",
         "",
-        f"{queries.scored_count(source)} models scored. Other files: {', '.join(files)}.",
+        f"Scores of the {queries.catalog_currency(source)}: {queries.scored_count(source)} models scored. "
+        f"Other files: {', '.join(files)}.",
         "",
     ]
     lines += _selection_section(source)

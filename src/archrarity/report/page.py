@@ -512,6 +512,7 @@ def page_html(source: Source, settings: Mapping[str, object], files: Sequence[st
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
     summary = (
+        f"Scores of the {queries.catalog_currency(source)}: "
         f"{queries.scored_count(source):,} models scored, {superseded_total:,} superseded. "
         f"Selection methods: {', '.join(METHOD_LABELS.get(m, m) for m in methods)}; "
         f"model_selection holds {METHOD_LABELS.get(chosen, chosen)}."

@@ -617,3 +617,23 @@ def kept_baselines(source: Source) -> list[tuple[Any, ...]]:
 
 def scored_count(source: Source) -> int:
     return int(source.scalar("select count(*) from rarity_scores") or 0)
+
+
+def catalog_currency(source: Source) -> str:
+    """How current the scores are: "catalog through <newest release_date>, <N> models" (scored and superseded)."""
+    return source.cached("catalog_currency", lambda: currency_line(source.connection))
+
+
+def currency_line(connection: duckdb.DuckDBPyConnection) -> str:
+    """The catalog's newest release_date and its row count, from the published marts."""
+    newest, models = connection.execute(
+        """
+        select max(release_date), count(*)
+        from (
+            select release_date from rarity_scores
+            union all
+            select release_date from superseded_models
+        ) as catalog
+        """
+    ).fetchone() or (None, 0)
+    return f"catalog through {newest}, {models:,} models"
