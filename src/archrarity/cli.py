@@ -16,6 +16,7 @@ import yaml
 
 from archrarity import DEFAULT_DB, PROJECT_DIR, warehouse
 from archrarity.add_model import add_parser as add_add_model_parser
+from archrarity.discover import add_parsers as add_discover_parsers
 from archrarity.enrich import add_parser as add_enrich_parser
 from archrarity.publish import build_and_publish
 from archrarity.report.queries import currency_line
@@ -180,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_add_model_parser(commands)
     add_enrich_parser(commands)
+    add_discover_parsers(commands)
     return parser
 
 
