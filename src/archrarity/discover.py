@@ -34,6 +34,7 @@ from tqdm import tqdm
 from archrarity import PROJECT_DIR
 from archrarity.add_model import DEFAULT_CATALOG
 from archrarity.config_labels import ConfigError, ConfigView, knowledge, read_config
+from archrarity.enrich import write_csv
 
 SEEDS = PROJECT_DIR / "seeds"
 HUB_URL = "https://huggingface.co/"
@@ -326,20 +327,6 @@ def discover(catalog: Path, since: dt.date | None, progress: bool | None = None)
     return result, since
 
 
-def _write_csv(path: Path, columns: Iterable[str], rows: Iterable[dict[str, str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(scratch, path)
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
-
-
 def command_discover(args: argparse.Namespace) -> int:
     catalog = Path(args.catalog).expanduser() if args.catalog else DEFAULT_CATALOG
     since = dt.date.fromisoformat(args.since) if args.since else None
@@ -349,8 +336,8 @@ def command_discover(args: argparse.Namespace) -> int:
         print(f"archrarity discover: the hub could not be asked ({result.unreachable}); stopped asking. "
               f"Nothing was written. Check the network (or HF_ENDPOINT) and run it again.", file=sys.stderr)
         return 1
-    _write_csv(output, OUTPUT_COLUMNS, result.rows)
-    _write_csv(review, REVIEW_COLUMNS, result.review)
+    write_csv(output, OUTPUT_COLUMNS, result.rows)
+    write_csv(review, REVIEW_COLUMNS, result.review)
     skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(result.skipped.items())) or "none"
     print(f"Repos created since {since}: {result.found}. New checkpoints: {len(result.rows)} -> {output}. "
           f"Skipped: {skipped}. To review: {len(result.review)} -> {review}.")
@@ -378,7 +365,7 @@ def command_append(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="archrarity-append-") as scratch_dir:
         scratch = Path(scratch_dir)
         candidate = catalog.parent / f".{catalog.stem}.append.csv"  # beside it: one rename replaces it
-        _write_csv(candidate, header, [*rows, *new])
+        write_csv(candidate, header, [*rows, *new])
         try:
             passed = build_and_publish(scratch / "check.duckdb", {"catalog_path": str(candidate), "baselines": []})
             if not passed:

@@ -179,19 +179,24 @@ def enrich_one(entry: dict[str, str], source: ConfigSource, vocabulary: dict[str
     return Outcome(model_id, row, refused, notes)
 
 
-def write_catalog(path: Path, rows: Iterable[dict[str, str]]) -> None:
-    """All catalog columns in order; written beside the target and renamed, so never half a file."""
+def write_csv(path: Path, columns: Iterable[str], rows: Iterable[dict[str, str]]) -> None:
+    """A CSV written beside the target and renamed over it, so never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+            writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
         os.replace(scratch, path)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
         raise
+
+
+def write_catalog(path: Path, rows: Iterable[dict[str, str]]) -> None:
+    """All catalog columns in order."""
+    write_csv(path, COLUMNS, rows)
 
 
 def write_problems(path: Path, outcomes: list[Outcome]) -> None:
