@@ -63,7 +63,7 @@ BAD_CELLS = {1: ("attention", "Foo"), 10: ("size_b", "7B"), 31: ("release_date",
 BAD_LINES = [
     "3 problem(s) in the catalog:",
     "  - row 1 (model_id 'deepseek-r1-8b'): attention = 'Foo' is not in the vocabulary (accepted: "
-    "GQA, Hybrid, MHA, MLA, MQA, SSM; extend seeds/vocabulary.csv or seeds/vocabulary_aliases.csv)",
+    "GQA, Hybrid, MHA, MLA, MQA, RNN, SSM; extend seeds/vocabulary.csv or seeds/vocabulary_aliases.csv)",
     "  - row 10 (model_id 'example-10'): size_b = '7B' is not a number of billions > 0 (write 12, not 12B)",
     "  - row 31 (model_id 'example-31'): release_date = 'yesterday' is not a real date written YYYY-MM-DD",
 ]
