@@ -663,3 +663,25 @@ def test_enrich_output_builds_end_to_end(tmp_path: Path, snapshot: Path, capsys:
         ("qwen3-8b", "global", None, "RoPE", True),
         ("smollm3-3b", "global", None, "RoPE+NoPE", False),
     ]
+
+
+LABEL_COLUMNS = ("attention", "ffn", "activation", "norm", "sequence_mixer", "norm_placement", "attention_window",
+                 "position_encoding", "qk_norm")
+
+
+@pytest.mark.parametrize("model_type", in_scope_model_types())
+def test_every_in_scope_type_is_labelled_or_refused_by_name(model_type: str):
+    """A config of each in-scope type (its config class's defaults, which reproduce the checkpoint its
+    docstring names) gets every label, or a refusal naming the field; the labels are in the vocabulary."""
+    derivation = config_labels.derive_fields({"model_type": model_type})
+    with (PROJECT_DIR / "seeds" / "vocabulary.csv").open(newline="") as handle:
+        vocabulary = {(row["feature"], row["value"]) for row in csv.DictReader(handle)}
+    for column in LABEL_COLUMNS:
+        if column in derivation.refused:
+            assert derivation.refused[column].startswith(f"cannot derive {column}"), derivation.refused[column]
+            continue
+        value = derivation.values[column]
+        value = ("true" if value else "false") if isinstance(value, bool) else value
+        assert (column, value) in vocabulary, (column, value)
+    # most types label every column from their defaults alone
+    assert len(set(LABEL_COLUMNS) & set(derivation.refused)) <= 1, derivation.refused
