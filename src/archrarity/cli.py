@@ -19,7 +19,6 @@ from archrarity.add_model import add_parser as add_add_model_parser
 from archrarity.discover import add_parsers as add_discover_parsers
 from archrarity.enrich import add_parser as add_enrich_parser
 from archrarity.publish import build_and_publish
-from archrarity.report.queries import currency_line
 
 
 def _parse_vars(text: str) -> dict:
@@ -37,6 +36,7 @@ def _parse_vars(text: str) -> dict:
 def print_selection(db_path: Path) -> None:
     """Print the selected models per size category and, when the database compares the selection
     methods, each method's trait share per category; from the published file (read-only)."""
+    from archrarity.report.queries import currency_line  # the report package draws with matplotlib: import late
     with duckdb.connect(str(db_path), read_only=True) as connection:
         found = connection.sql(
             """
