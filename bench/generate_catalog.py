@@ -43,7 +43,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEED_CATALOG = PROJECT_DIR / "seeds" / "catalog.csv"
 DEFAULT_OUT_DIR = PROJECT_DIR / "bench" / "out"
 # Bump when the generated rows change, so cached files are not reused across versions.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 # Each list entry is equally likely: repetition is the weight.
 CONTEXTS = (
@@ -156,7 +156,9 @@ versioned as (
         [16, 24, 32, 40, 48, 64, 96, 128][1 + h_config % 8] as heads,
         [2, 4, 8][1 + (h_config // 8) % 3] as group_size,
         [8, 16, 32, 64, 128, 256][1 + (h_config // 24) % 6] as experts,
-        [2, 4, 8][1 + (h_config // 144) % 3] as experts_active,
+        -- fewer than the experts (SPEC: a MoE routes each token to some of them)
+        least([2, 4, 8][1 + (h_config // 144) % 3], [8, 16, 32, 64, 128, 256][1 + (h_config // 24) % 6] // 2)
+            as experts_active,
         0.05 + ((h_config // 432) % 20) / 100 as active_share,
         list_extract($contexts, 1 + (h_config // 8640) % len($contexts)) as context_window
     from labelled
@@ -218,7 +220,16 @@ final as (
         [1024, 2048, 2560, 3072, 4096, 5120, 6144, 8192, 12288, 16384][1 + (h_shape // 12) % 10]::bigint
             as hidden_size,
         [32000, 32768, 50257, 65536, 100352, 128256, 151936, 256000, 262144][1 + (h_shape // 120) % 9]::bigint
-            as vocab_size
+            as vocab_size,
+        -- the 2026 taxonomy (optional in a catalog_path file; no model_type, so no rule holds the row):
+        -- a Hybrid's other layers and an SSM's are state-space kinds, every other model's are none
+        cast(null as varchar) as model_type,
+        case
+            when attention = 'SSM' then 'Mamba'
+            when attention = 'Hybrid' then 'Mamba2'
+            else 'none'
+        end as sequence_mixer,
+        case when (h_shape // 3000000) % 100 < 10 then 'sandwich' else 'pre' end as norm_placement
     from (
         select
             *,

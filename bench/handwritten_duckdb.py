@@ -41,9 +41,10 @@ SIZE_CATEGORIES = (("~8B", 7, 20), ("~70B", 32, 70))
 SCORED_FEATURES = ("attention", "activation", "norm")  # attention is scored as attention_feature
 TRAIT_FEATURES = (*SCORED_FEATURES, "context_band")
 
-TEXT = ("model_id", "model_name", "family", "version", "hidden_act", "source_url")
+TEXT = ("model_id", "model_name", "family", "version", "hidden_act", "source_url", "model_type")
 REQUIRED_LABELS = ("attention", "ffn", "activation", "norm")
-OPTIONAL_LABELS = ("attention_window", "position_encoding", "qk_norm", "tie_word_embeddings")
+OPTIONAL_LABELS = ("attention_window", "position_encoding", "qk_norm", "tie_word_embeddings", "sequence_mixer",
+                   "norm_placement")
 # column -> (whole number?, required?)
 NUMBERS = {
     "size_b": (False, True),
@@ -74,7 +75,7 @@ CATALOG_COLUMNS = (
     "num_attention_heads", "num_key_value_heads", "kv_lora_rank", "hidden_act",
     "max_position_embeddings", "num_experts", "experts_per_token", "source_url",
     "attention_window", "sliding_window", "position_encoding", "qk_norm", "tie_word_embeddings",
-    "num_hidden_layers", "hidden_size", "vocab_size",
+    "num_hidden_layers", "hidden_size", "vocab_size", "model_type", "sequence_mixer", "norm_placement",
 )  # fmt: skip
 REQUIRED = (*TEXT[:4], "size_b", "release_date", *REQUIRED_LABELS, "context_window")
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "UTINYINT",
@@ -386,6 +387,8 @@ def write_scores(connection: duckdb.DuckDBPyConnection) -> None:
         null::double as weight_position_encoding,
         null::double as weight_qk_norm,
         null::double as weight_tie_word_embeddings,
+        null::double as weight_sequence_mixer,
+        null::double as weight_norm_placement,
         scored.weight_context,
         scored.rarity_score,
         case

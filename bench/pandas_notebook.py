@@ -28,6 +28,13 @@ catalog_path, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
 out_dir.mkdir(parents=True, exist_ok=True)
 
 # %% read
+CATALOG_COLUMNS = [
+    "model_id", "model_name", "family", "version", "size_b", "release_date", "attention", "ffn", "activation",
+    "norm", "context_window", "total_params_b", "active_params_b", "num_attention_heads", "num_key_value_heads",
+    "kv_lora_rank", "hidden_act", "max_position_embeddings", "num_experts", "experts_per_token", "source_url",
+    "attention_window", "sliding_window", "position_encoding", "qk_norm", "tie_word_embeddings",
+    "num_hidden_layers", "hidden_size", "vocab_size", "model_type", "sequence_mixer", "norm_placement",
+]  # fmt: skip
 df = pd.read_parquet(catalog_path)
 df["source_row"] = np.arange(1, len(df) + 1)
 
@@ -44,7 +51,11 @@ common_attention = set(vocabulary.loc[vocabulary["is_common_attention"] == "true
 
 # %% check every row
 problems: list[str] = []
-for column in ["model_id", "model_name", "family", "version", "hidden_act", "source_url"]:
+# a catalog may leave out any optional column (SPEC): absent is empty, as the project reads it
+for column in CATALOG_COLUMNS:
+    if column not in df:
+        df[column] = pd.NA
+for column in ["model_id", "model_name", "family", "version", "hidden_act", "source_url", "model_type"]:
     df[column] = df[column].astype("string").str.strip().replace("", pd.NA)
 for column in ["model_id", "model_name", "family", "version"]:
     for row in df.loc[df[column].isna(), "source_row"]:
@@ -60,6 +71,7 @@ problems += [f"model_id {model_id!r} appears on {len(rows)} rows" for model_id, 
 for column, required in [
     ("attention", True), ("ffn", True), ("activation", True), ("norm", True),
     ("attention_window", False), ("position_encoding", False), ("qk_norm", False), ("tie_word_embeddings", False),
+    ("sequence_mixer", False), ("norm_placement", False),
 ]:  # fmt: skip
     if column not in df:
         df[column] = pd.NA
@@ -140,7 +152,8 @@ scored["rarity_score"] = (
 scored["rarity_tier"] = np.select(
     [scored["rarity_score"] > 10, scored["rarity_score"] >= 5], ["high", "moderate"], "low"
 )
-for feature in ["ffn", "attention_window", "position_encoding", "qk_norm", "tie_word_embeddings"]:
+for feature in ["ffn", "attention_window", "position_encoding", "qk_norm", "tie_word_embeddings", "sequence_mixer",
+                "norm_placement"]:
     scored[f"weight_{feature}"] = np.nan  # not scored with the default settings
 band = 2 ** np.ceil(np.log2(scored["context_window"].astype("float64")))
 scored["context_band"] = band.astype("int64")
@@ -304,9 +317,11 @@ rarity_columns = [
     "norm", "context_window", "total_params_b", "active_params_b", "num_attention_heads", "num_key_value_heads",
     "kv_lora_rank", "hidden_act", "max_position_embeddings", "num_experts", "experts_per_token", "source_url",
     "attention_window", "sliding_window", "position_encoding", "qk_norm", "tie_word_embeddings",
-    "num_hidden_layers", "hidden_size", "vocab_size", "attention_feature", "weight_attention", "weight_activation",
-    "weight_norm", "weight_ffn", "weight_attention_window", "weight_position_encoding", "weight_qk_norm",
-    "weight_tie_word_embeddings", "weight_context", "rarity_score", "rarity_tier", "context_band", "size_category",
+    "num_hidden_layers", "hidden_size", "vocab_size", "model_type", "sequence_mixer", "norm_placement",
+    "attention_feature", "weight_attention", "weight_activation", "weight_norm", "weight_ffn",
+    "weight_attention_window", "weight_position_encoding", "weight_qk_norm", "weight_tie_word_embeddings",
+    "weight_sequence_mixer",
+    "weight_norm_placement", "weight_context", "rarity_score", "rarity_tier", "context_band", "size_category",
     "rank_in_category", "is_baseline", "selection_method", "selection_reason", "pick_order", "gain", "traits_added",
     "superseded_by",
 ]  # fmt: skip
