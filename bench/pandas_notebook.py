@@ -313,11 +313,7 @@ selection_coverage = (
 
 # %% write
 rarity_columns = [
-    "model_id", "model_name", "family", "version", "size_b", "release_date", "attention", "ffn", "activation",
-    "norm", "context_window", "total_params_b", "active_params_b", "num_attention_heads", "num_key_value_heads",
-    "kv_lora_rank", "hidden_act", "max_position_embeddings", "num_experts", "experts_per_token", "source_url",
-    "attention_window", "sliding_window", "position_encoding", "qk_norm", "tie_word_embeddings",
-    "num_hidden_layers", "hidden_size", "vocab_size", "model_type", "sequence_mixer", "norm_placement",
+    *CATALOG_COLUMNS,
     "attention_feature", "weight_attention", "weight_activation", "weight_norm", "weight_ffn",
     "weight_attention_window", "weight_position_encoding", "weight_qk_norm", "weight_tie_word_embeddings",
     "weight_sequence_mixer",
